@@ -1,0 +1,301 @@
+/*
+ * io.c: the client connection, read from fd 0 and written to fd 1.
+ *
+ * Everything here handles bytes from the network and trusts none of them.
+ * Input is read into one fixed buffer and cut into lines of at most
+ * CMD_LINE_MAX octets; a longer line is discarded up to its LF and reported
+ * once, so its tail can never run as a command.  Output goes through one
+ * fixed buffer that is flushed only when it is full or before waiting for
+ * input, which keeps pipelined replies in order and cheap.  Every wait is
+ * bounded by the session timeout: a client that stops sending or stops
+ * reading is dropped.  Runs with whatever privileges the session has.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "io.h"
+#include "params.h"
+
+static char	in_buf[IN_BUFFER_BYTES];
+static size_t	in_start, in_end;
+static int	in_discarding;		/* inside an over-long line */
+
+static char	out_buf[OUT_BUFFER_BYTES];
+static size_t	out_len;
+static unsigned long long written;	/* octets sent, for the log */
+
+static int	timeout_msec;
+static enum io_status failure = IO_OK;	/* sticky once set */
+static volatile sig_atomic_t signal_flag;
+
+static int	saved_flags[2] = { -1, -1 };
+
+/*
+ * Non-blocking descriptors let poll() bound every wait, writes included: a
+ * blocking write to a client that stopped reading would never return.
+ */
+void
+io_init(int timeout_sec)
+{
+	int fd, flags;
+
+	timeout_msec = timeout_sec * 1000;
+	for (fd = 0; fd <= 1; fd++) {
+		flags = fcntl(fd, F_GETFL);
+		if (flags == -1)
+			continue;
+		saved_flags[fd] = flags;
+		if (fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1)
+			saved_flags[fd] = -1;
+	}
+}
+
+/* The descriptors may be shared with the launcher: leave them as found. */
+void
+io_restore(void)
+{
+	int fd;
+
+	for (fd = 0; fd <= 1; fd++)
+		if (saved_flags[fd] != -1)
+			(void)fcntl(fd, F_SETFL, saved_flags[fd]);
+}
+
+void
+io_signal_received(void)
+{
+	signal_flag = 1;
+}
+
+int
+io_signal_pending(void)
+{
+	return signal_flag != 0;
+}
+
+unsigned long long
+io_bytes_written(void)
+{
+	return written;
+}
+
+enum io_status
+io_failure(void)
+{
+	return failure;
+}
+
+static int
+fail(enum io_status status)
+{
+	if (failure == IO_OK)
+		failure = status;
+	return -1;
+}
+
+static long long
+now_msec(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		return 0;
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits until fd is ready for events; -1 with the failure recorded. */
+static int
+wait_for(int fd, short events)
+{
+	struct pollfd pfd;
+	long long deadline;
+	int left, n;
+
+	deadline = now_msec() + timeout_msec;
+	for (;;) {
+		if (signal_flag)
+			return fail(IO_SIGNAL);
+		left = (int)(deadline - now_msec());
+		if (left <= 0)
+			return fail(IO_TIMEOUT);
+		pfd.fd = fd;
+		pfd.events = events;
+		pfd.revents = 0;
+		n = poll(&pfd, 1, left);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return fail(IO_ERROR);
+		if (n == 0)
+			return fail(IO_TIMEOUT);
+		return 0;
+	}
+}
+
+int
+io_flush(void)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < out_len) {
+		if (failure != IO_OK)
+			return -1;
+		n = write(1, out_buf + done, out_len - done);
+		if (n > 0) {
+			done += (size_t)n;
+			written += (unsigned long long)n;
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN) {
+			/* Progress resets the stall timer: wait afresh. */
+			if (wait_for(1, POLLOUT) == -1)
+				return -1;
+			continue;
+		}
+		return fail(IO_ERROR);
+	}
+	out_len = 0;
+	return 0;
+}
+
+char *
+io_reserve(size_t len)
+{
+	if (len > sizeof(out_buf) || failure != IO_OK)
+		return NULL;
+	if (sizeof(out_buf) - out_len < len && io_flush() == -1)
+		return NULL;
+	return out_buf + out_len;
+}
+
+void
+io_commit(size_t len)
+{
+	out_len += len;
+}
+
+int
+io_write(const void *data, size_t len)
+{
+	const char *p = data;
+	size_t room;
+
+	while (len > 0) {
+		if (out_len == sizeof(out_buf) && io_flush() == -1)
+			return -1;
+		room = sizeof(out_buf) - out_len;
+		if (room > len)
+			room = len;
+		memcpy(out_buf + out_len, p, room);
+		out_len += room;
+		p += room;
+		len -= room;
+	}
+	return failure == IO_OK ? 0 : -1;
+}
+
+/* A status line: formatted, cut to REPLY_LINE_MAX with its CRLF. */
+int
+io_reply(const char *fmt, ...)
+{
+	char line[REPLY_LINE_MAX + 1];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, REPLY_LINE_MAX - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return fail(IO_ERROR);
+	if ((size_t)n > REPLY_LINE_MAX - 2)
+		n = REPLY_LINE_MAX - 2;
+	line[n++] = '\r';
+	line[n++] = '\n';
+	return io_write(line, (size_t)n);
+}
+
+/* Reads more input into in_buf; 0 on data, -1 with the failure set. */
+static int
+fill(void)
+{
+	ssize_t n;
+
+	if (in_start > 0) {
+		memmove(in_buf, in_buf + in_start, in_end - in_start);
+		in_end -= in_start;
+		in_start = 0;
+	}
+	for (;;) {
+		if (signal_flag)
+			return fail(IO_SIGNAL);
+		n = read(0, in_buf + in_end, sizeof(in_buf) - in_end);
+		if (n > 0) {
+			in_end += (size_t)n;
+			return 0;
+		}
+		if (n == 0)
+			return fail(IO_EOF);
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return fail(IO_ERROR);
+		/* About to block: the client must have every reply first. */
+		if (io_flush() == -1)
+			return -1;
+		if (wait_for(0, POLLIN) == -1)
+			return -1;
+	}
+}
+
+/*
+ * Returns the next line without its LF (and without a CR right before the
+ * LF: RFC 1939 wants CRLF, but every server accepts a bare LF).  A CR
+ * anywhere else stays in the line, where the parser rejects it.
+ */
+enum io_status
+io_read_line(char *line, size_t size, size_t *len_r)
+{
+	char *lf;
+	size_t len;
+
+	for (;;) {
+		if (signal_flag)
+			fail(IO_SIGNAL);
+		if (failure != IO_OK)
+			return failure;
+		lf = memchr(in_buf + in_start, '\n', in_end - in_start);
+		if (lf == NULL) {
+			if (in_end - in_start >= CMD_LINE_MAX) {
+				/* Too long already: drop it, remember. */
+				in_discarding = 1;
+				in_start = in_end = 0;
+			}
+			if (fill() == -1)
+				return failure;
+			continue;
+		}
+		len = (size_t)(lf - (in_buf + in_start));
+		if (in_discarding || len + 1 > CMD_LINE_MAX || len >= size) {
+			in_discarding = 0;
+			in_start += len + 1;
+			return IO_TOO_LONG;
+		}
+		memcpy(line, in_buf + in_start, len);
+		in_start += len + 1;
+		if (len > 0 && line[len - 1] == '\r')
+			len--;
+		line[len] = '\0';
+		*len_r = len;
+		return IO_OK;
+	}
+}

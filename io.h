@@ -1,0 +1,32 @@
+/*
+ * io.h: buffered, timed I/O with the POP3 client on fds 0 and 1.
+ */
+#ifndef POP3D_IO_H
+#define POP3D_IO_H
+
+#include <stddef.h>
+
+enum io_status {
+	IO_OK,			/* a complete line */
+	IO_TOO_LONG,		/* an over-long line, already discarded */
+	IO_EOF,			/* the client closed (a partial line is dropped) */
+	IO_TIMEOUT,		/* no input, or no output progress, for too long */
+	IO_SIGNAL,		/* a termination signal arrived */
+	IO_ERROR		/* read or write failed */
+};
+
+void		io_init(int timeout_sec);
+void		io_restore(void);
+enum io_status	io_read_line(char *line, size_t size, size_t *len_r);
+int		io_write(const void *data, size_t len);
+int		io_reply(const char *fmt, ...)
+		    __attribute__((format(printf, 1, 2)));
+char		*io_reserve(size_t len);
+void		io_commit(size_t len);
+int		io_flush(void);
+enum io_status	io_failure(void);
+unsigned long long io_bytes_written(void);
+void		io_signal_received(void);
+int		io_signal_pending(void);
+
+#endif

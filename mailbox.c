@@ -1,0 +1,1358 @@
+/*
+ * mailbox.c: the mbox maildrop: format, locks, identity and the update.
+ *
+ * Runs as the user, never as root.  The file's bytes are untrusted: they
+ * decide message boundaries only through From_ lines (never Content-Length,
+ * Status or any other header), and every size computed from them is a
+ * 64-bit off_t.  The file is read with bounded pread() windows, never
+ * mapped, because another program may truncate it at any moment.
+ *
+ * Locks are taken the Debian way (a dotlock and an fcntl lock, both without
+ * blocking, released and retried with a random back-off, bounded in total)
+ * and held only while reading the file at login and while updating it at
+ * QUIT, so an idle client never holds up delivery.  Between the two, other
+ * programs may append mail, or rewrite or replace the file; the update finds
+ * the messages the session deleted by content wherever they now are and
+ * removes exactly those, in place, keeping the inode (see mbox_update()).
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xxhash.h>
+
+#include "mailbox.h"
+
+/* A scan's result: the messages of a file up to the caps. */
+struct scan {
+	int		 fd;
+	off_t		 size;
+	unsigned char	*buf;
+	off_t		 w0;		/* file offset of buf[0] */
+	size_t		 wlen;
+	struct message	*msgs;
+	size_t		 count, capacity;
+	off_t		 end;		/* end of the last message's region */
+	uint64_t	 lf, crlf;	/* line ends of the current message */
+	off_t		 pos;		/* counted up to here */
+	XXH3_state_t	*digest;	/* of the current message */
+	struct mailbox	*mb;		/* for dotlock touches */
+};
+
+static void
+set_error(struct mailbox *mb, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(mb->error, sizeof(mb->error), fmt, ap);
+	va_end(ap);
+}
+
+/* Reads exactly len bytes unless the file ends first. */
+static ssize_t
+pread_full(int fd, void *buf, size_t len, off_t offset)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = pread(fd, (char *)buf + done, len - done,
+		    offset + (off_t)done);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+static long long
+now_msec(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		return 0;
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+sleep_msec(long msec)
+{
+	struct timespec ts;
+
+	ts.tv_sec = msec / 1000;
+	ts.tv_nsec = (msec % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* ---- Locking ---------------------------------------------------------- */
+
+/*
+ * A dotlock is stale when nobody has touched it for DOTLOCK_STALE_SEC and
+ * the pid it may hold is not alive here: liblockfile's rule, which every
+ * Debian delivery agent also applies in some form.
+ */
+static int
+dotlock_is_stale(const char *path)
+{
+	struct stat st;
+	char buf[16];
+	long pid = 0;
+	ssize_t n;
+	int fd;
+
+	if (lstat(path, &st) == -1 || !S_ISREG(st.st_mode))
+		return 0;
+	if (time(NULL) - st.st_mtime < DOTLOCK_STALE_SEC)
+		return 0;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1)
+		return 1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	(void)close(fd);
+	if (n > 0) {
+		buf[n] = '\0';
+		pid = strtol(buf, NULL, 10);
+	}
+	if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+		return 0;
+	return 1;
+}
+
+/* 0 taken, 1 busy, -1 cannot (with the error set). */
+static int
+dotlock_try(struct mailbox *mb)
+{
+	int fd;
+
+	fd = open(mb->lock_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0644);
+	if (fd != -1) {
+		(void)close(fd);
+		mb->dotlock_held = 1;
+		mb->dotlock_touched = time(NULL);
+		return 0;
+	}
+	if (errno == EEXIST) {
+		if (dotlock_is_stale(mb->lock_path) &&
+		    unlink(mb->lock_path) == 0)
+			return dotlock_try(mb);
+		return 1;
+	}
+	/*
+	 * Falling back to fcntl alone would corrupt mail with dotlock-only
+	 * writers: refuse and say what the administrator must change.
+	 */
+	set_error(mb, "cannot create dotlock %s: %s (the mailbox directory "
+	    "must be writable for the user, see pop3d(8))", mb->lock_path,
+	    strerror(errno));
+	return -1;
+}
+
+static void
+dotlock_release(struct mailbox *mb)
+{
+	if (!mb->dotlock_held)
+		return;
+	(void)unlink(mb->lock_path);
+	mb->dotlock_held = 0;
+}
+
+/* Long scans and updates keep the lock fresh for every stale rule. */
+static void
+dotlock_touch_if_due(struct mailbox *mb)
+{
+	time_t now;
+
+	if (mb == NULL || !mb->dotlock_held)
+		return;
+	now = time(NULL);
+	if (now - mb->dotlock_touched < DOTLOCK_TOUCH_SEC / 2)
+		return;
+	(void)utimensat(AT_FDCWD, mb->lock_path, NULL, AT_SYMLINK_NOFOLLOW);
+	mb->dotlock_touched = now;
+}
+
+static int
+fcntl_lock(int fd, short type)
+{
+	struct flock fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	return fcntl(fd, F_SETLK, &fl);
+}
+
+/*
+ * Takes both locks without ever waiting on one while holding the other
+ * (Debian Policy 11.6): MTAs take the dotlock first, mutt and Python's
+ * mailbox take fcntl first, and only backing off keeps them all moving.
+ */
+static int
+lock_acquire(struct mailbox *mb, int fd, short type)
+{
+	long long deadline = now_msec() + LOCK_WAIT_SEC * 1000LL;
+	int r;
+
+	for (;;) {
+		r = dotlock_try(mb);
+		if (r == -1)
+			return MBOX_TEMP;
+		if (r == 0) {
+			if (fcntl_lock(fd, type) == 0)
+				return MBOX_OK;
+			if (errno != EAGAIN && errno != EACCES) {
+				set_error(mb, "fcntl lock on %s: %s", mb->path,
+				    strerror(errno));
+				dotlock_release(mb);
+				return MBOX_TEMP;
+			}
+			dotlock_release(mb);
+		}
+		if (now_msec() >= deadline) {
+			set_error(mb, "%s is locked by another program",
+			    mb->path);
+			return MBOX_IN_USE;
+		}
+		sleep_msec(LOCK_BACKOFF_MIN_MSEC + (long)arc4random_uniform(
+		    LOCK_BACKOFF_MAX_MSEC - LOCK_BACKOFF_MIN_MSEC + 1));
+	}
+}
+
+static void
+lock_release(struct mailbox *mb, int fd)
+{
+	if (fd != -1)
+		(void)fcntl_lock(fd, F_UNLCK);
+	dotlock_release(mb);
+}
+
+/* ---- Opening ---------------------------------------------------------- */
+
+/* Refuses anything but a private regular file of the user's. */
+static int
+check_file(struct mailbox *mb, int fd, struct stat *st)
+{
+	if (fstat(fd, st) == -1) {
+		set_error(mb, "mailbox %s: %s", mb->path, strerror(errno));
+		return MBOX_TEMP;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		set_error(mb, "mailbox %s: not a regular file", mb->path);
+		return MBOX_PERM;
+	}
+	if (st->st_uid != mb->owner) {
+		set_error(mb, "mailbox %s: owned by uid %lu, not %lu", mb->path,
+		    (unsigned long)st->st_uid, (unsigned long)mb->owner);
+		return MBOX_PERM;
+	}
+	if (st->st_nlink != 1) {
+		set_error(mb, "mailbox %s: has %lu hard links", mb->path,
+		    (unsigned long)st->st_nlink);
+		return MBOX_PERM;
+	}
+	if (st->st_mode & S_IWOTH) {
+		set_error(mb, "mailbox %s: world-writable", mb->path);
+		return MBOX_PERM;
+	}
+	return MBOX_OK;
+}
+
+/*
+ * Opens the path without following links or blocking on a FIFO.  Returns
+ * the fd, or -1 with *status_r set (MBOX_OK with -1: no such file).
+ */
+static int
+open_mailbox_file(struct mailbox *mb, int *read_only_r, int *status_r)
+{
+	const int flags = O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+	int fd;
+
+	*read_only_r = 0;
+	fd = open(mb->path, O_RDWR | flags);
+	if (fd == -1 && (errno == EACCES || errno == EROFS)) {
+		fd = open(mb->path, O_RDONLY | flags);
+		*read_only_r = 1;
+	}
+	if (fd != -1) {
+		*status_r = MBOX_OK;
+		return fd;
+	}
+	if (errno == ENOENT) {
+		*status_r = MBOX_OK;
+		return -1;
+	}
+	set_error(mb, "mailbox %s: %s", mb->path, errno == ELOOP ?
+	    "is a symbolic link" : strerror(errno));
+	*status_r = errno == EIO || errno == ENOMEM || errno == EMFILE ||
+	    errno == ENFILE || errno == EINTR ? MBOX_TEMP : MBOX_PERM;
+	return -1;
+}
+
+/* ---- The mbox format -------------------------------------------------- */
+
+static int
+is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int
+word_in(const unsigned char *p, const char *list)
+{
+	for (; *list != '\0'; list += 3)
+		if (memcmp(p, list, 3) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A separator must look like "From SENDER DAY MON DD HH:MM[:SS] ... YYYY"
+ * (the ctime layout every MDA writes, with anything between the time and
+ * the year, such as a zone), so that a body line "From here on..." after an
+ * empty line does not split a message.  The sender may contain spaces (a
+ * quoted local part): the date is searched for, not counted to.
+ */
+static int
+from_line_valid(const unsigned char *line, size_t len)
+{
+	static const char days[] = "MonTueWedThuFriSatSun";
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	const unsigned char *p, *end = line + len;
+	size_t i;
+
+	for (i = 6; i + 16 <= len; i++) {
+		if (line[i - 1] != ' ' || line[i + 3] != ' ' ||
+		    line[i + 7] != ' ')
+			continue;
+		if (!word_in(line + i, days) || !word_in(line + i + 4, months))
+			continue;
+		p = line + i + 8;
+		while (p < end && *p == ' ')
+			p++;
+		if (p >= end || !is_digit(*p))
+			continue;
+		while (p < end && is_digit(*p))
+			p++;
+		if (end - p < 6 || *p++ != ' ')
+			continue;
+		if (!is_digit(p[0]) || !is_digit(p[1]) || p[2] != ':' ||
+		    !is_digit(p[3]) || !is_digit(p[4]))
+			continue;
+		/* A four-digit year somewhere after the time. */
+		for (p += 5; p + 4 <= end; p++)
+			if (is_digit(p[0]) && is_digit(p[1]) &&
+			    is_digit(p[2]) && is_digit(p[3]))
+				return 1;
+	}
+	return 0;
+}
+
+/*
+ * Counts the LFs in p[0..n) and those preceded by a CR; p[-1] must be
+ * readable (it is: the window keeps two bytes of context).
+ */
+static void
+count_line_ends(const unsigned char *p, size_t n, uint64_t *lf_r,
+    uint64_t *crlf_r)
+{
+	const unsigned char *end = p + n, *q;
+
+	while (p < end && (q = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		(*lf_r)++;
+		if (q[-1] == '\r')
+			(*crlf_r)++;
+		p = q + 1;
+	}
+}
+
+static int
+scan_load(struct scan *s, off_t at)
+{
+	size_t want = MBOX_WINDOW_BYTES;
+	ssize_t n;
+
+	if (s->size - at < (off_t)want)
+		want = (size_t)(s->size - at);
+	n = pread_full(s->fd, s->buf, want, at);
+	if (n != (ssize_t)want)
+		return -1;
+	s->w0 = at;
+	s->wlen = want;
+	dotlock_touch_if_due(s->mb);
+	return 0;
+}
+
+/*
+ * Counts [s->pos, to), which lies inside the window, and adds it to the
+ * message's content digest unless it is the separator.
+ */
+static void
+scan_count(struct scan *s, off_t to, int part_of_message)
+{
+	const unsigned char *p = s->buf + (s->pos - s->w0);
+	size_t n = (size_t)(to - s->pos);
+
+	if (n == 0)
+		return;
+	count_line_ends(p, n, &s->lf, &s->crlf);
+	if (part_of_message)
+		(void)XXH3_128bits_update(s->digest, p, n);
+	s->pos = to;
+}
+
+/* Starts a message whose From_ line, [from, body), is in the window. */
+static int
+scan_begin_message(struct scan *s, off_t from, off_t body)
+{
+	struct message *m;
+	size_t cap;
+
+	if (s->count == s->capacity) {
+		cap = s->capacity == 0 ? 256 : s->capacity * 2;
+		m = reallocarray(s->msgs, cap, sizeof(*m));
+		if (m == NULL)
+			return -1;
+		s->msgs = m;
+		s->capacity = cap;
+	}
+	m = &s->msgs[s->count++];
+	memset(m, 0, sizeof(*m));
+	m->from_offset = from;
+	m->body_offset = body;
+	s->pos = body;
+	s->lf = s->crlf = 0;
+	if (XXH3_128bits_reset(s->digest) != XXH_OK ||
+	    XXH3_128bits_update(s->digest, s->buf + (from - s->w0),
+	    (size_t)(body - from)) != XXH_OK)
+		return -1;
+	return 0;
+}
+
+/*
+ * Ends the current message at end; the separator (the empty line before
+ * the next From_ line, sep_len bytes) has been counted but is no part of it.
+ */
+static void
+scan_end_message(struct scan *s, off_t end, unsigned sep_len,
+    int needs_crlf)
+{
+	struct message *m = &s->msgs[s->count - 1];
+	XXH128_canonical_t canon;
+
+	if (sep_len > 0)
+		s->lf--;
+	if (sep_len == 2)
+		s->crlf--;
+	m->wire_size = (end - m->body_offset) + (off_t)(s->lf - s->crlf) +
+	    (needs_crlf ? 2 : 0);
+	m->flags = (uint32_t)sep_len << MSG_SEPARATOR_SHIFT;
+	XXH128_canonicalFromHash(&canon, XXH3_128bits_digest(s->digest));
+	memcpy(m->content_digest, canon.digest, sizeof(m->content_digest));
+}
+
+/*
+ * The last message ends at EOF; a final empty line is a separator, as
+ * before a From_ line.  The window holds [s->pos, s->size) if non-empty.
+ */
+static int
+scan_finish(struct scan *s)
+{
+	struct message *m = &s->msgs[s->count - 1];
+	unsigned char tail[3];
+	off_t start, end;
+	size_t n;
+	unsigned sep = 0;
+
+	s->end = s->size;
+	start = s->size - 3 < m->body_offset - 1 ? m->body_offset - 1 :
+	    s->size - 3;
+	n = (size_t)(s->size - start);
+	if (n > 0 && pread_full(s->fd, tail, n, start) != (ssize_t)n)
+		return -1;
+	if (n >= 2 && tail[n - 1] == '\n' && tail[n - 2] == '\n')
+		sep = 1;
+	else if (n == 3 && tail[2] == '\n' && tail[1] == '\r' &&
+	    tail[0] == '\n')
+		sep = 2;
+	end = s->size - sep;
+	if (s->pos < end)
+		scan_count(s, end, 1);
+	if (s->pos < s->size)
+		scan_count(s, s->size, 0);
+	scan_end_message(s, end, sep, end > m->body_offset && sep == 0 &&
+	    tail[n - 1] != '\n');
+	return 0;
+}
+
+/* Finds where the From_ line at buf[i] ends; 1 found, 0 need more, -1 no. */
+static int
+scan_from_line(struct scan *s, size_t i, size_t *len_r, int *to_eof_r)
+{
+	size_t avail = s->wlen - i, look;
+	const unsigned char *lf;
+
+	look = avail < FROM_LINE_MAX + 1 ? avail : FROM_LINE_MAX + 1;
+	lf = memchr(s->buf + i, '\n', look);
+	*to_eof_r = 0;
+	if (lf != NULL) {
+		*len_r = (size_t)(lf - (s->buf + i));
+		return 1;
+	}
+	if (avail > FROM_LINE_MAX)
+		return -1;
+	if (s->w0 + (off_t)s->wlen < s->size)
+		return 0;
+	*len_r = avail;
+	*to_eof_r = 1;
+	return 1;
+}
+
+static off_t
+line_body(struct scan *s, size_t i, size_t len, int to_eof)
+{
+	return to_eof ? s->size : s->w0 + (off_t)(i + len + 1);
+}
+
+/*
+ * Splits the file into messages.  One pass, window by window: memmem finds
+ * "\nFrom " candidates, the bytes between are only counted.  Returns 0, or
+ * MBOX_PERM / MBOX_TEMP with the error set.
+ */
+static int
+scan_file(struct scan *s)
+{
+	size_t i, len, line_len;
+	const unsigned char *hit;
+	unsigned sep;
+	off_t body;
+	int r, to_eof;
+
+	s->end = 0;
+	if (s->size == 0)
+		return MBOX_OK;
+	if (scan_load(s, 0) == -1)
+		return MBOX_TEMP;
+	if (s->wlen < 5 || memcmp(s->buf, "From ", 5) != 0)
+		return MBOX_PERM;
+	if (scan_from_line(s, 0, &line_len, &to_eof) != 1)
+		return MBOX_PERM;
+	if (scan_begin_message(s, 0, line_body(s, 0, line_len, to_eof)) == -1)
+		return MBOX_TEMP;
+
+	while (s->pos < s->size) {
+		if (scan_load(s, s->pos - 2) == -1)
+			return MBOX_TEMP;
+		i = 2;
+		for (;;) {
+			len = s->wlen - i;
+			hit = len >= 6 ? memmem(s->buf + i, len, "\nFrom ", 6) :
+			    NULL;
+			if (hit == NULL) {
+				if (s->w0 + (off_t)s->wlen == s->size)
+					return scan_finish(s) == -1 ?
+					    MBOX_TEMP : MBOX_OK;
+				scan_count(s, s->w0 + (off_t)s->wlen - 5, 1);
+				break;
+			}
+			i = (size_t)(hit - s->buf);
+			/* The empty line: LF LF, or LF CR LF. */
+			if (s->buf[i - 1] == '\n')
+				sep = 1;
+			else if (s->buf[i - 1] == '\r' && s->buf[i - 2] == '\n')
+				sep = 2;
+			else {
+				i++;
+				continue;
+			}
+			r = scan_from_line(s, i + 1, &line_len, &to_eof);
+			if (r == 0) {
+				/* Read the whole line in the next window. */
+				scan_count(s, s->w0 + (off_t)i, 1);
+				break;
+			}
+			if (r == -1 || !from_line_valid(s->buf + i + 1,
+			    line_len)) {
+				i++;
+				continue;
+			}
+			scan_count(s, s->w0 + (off_t)i + 1 - sep, 1);
+			scan_count(s, s->w0 + (off_t)i + 1, 0);
+			scan_end_message(s, s->w0 + (off_t)i + 1 - sep, sep, 0);
+			if (s->count >= MBOX_MESSAGES_MAX ||
+			    s->w0 + (off_t)i + 1 >= MBOX_BYTES_MAX) {
+				/* Serve what fits; the rest stays as it is. */
+				s->end = s->w0 + (off_t)i + 1;
+				return MBOX_OK;
+			}
+			body = line_body(s, i + 1, line_len, to_eof);
+			if (scan_begin_message(s, s->w0 + (off_t)i + 1, body) ==
+			    -1)
+				return MBOX_TEMP;
+			if (body - s->w0 >= (off_t)s->wlen)
+				break;
+			i = (size_t)(body - s->w0);
+		}
+	}
+	return scan_finish(s) == -1 ? MBOX_TEMP : MBOX_OK;
+}
+
+static int
+scan_run(struct mailbox *mb, int fd, off_t size, struct scan *s)
+{
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	s->fd = fd;
+	s->size = size;
+	s->mb = mb;
+	s->buf = malloc(MBOX_WINDOW_BYTES);
+	s->digest = XXH3_createState();
+	if (s->buf == NULL || s->digest == NULL) {
+		free(s->buf);
+		XXH3_freeState(s->digest);
+		set_error(mb, "out of memory");
+		return MBOX_TEMP;
+	}
+	r = scan_file(s);
+	free(s->buf);
+	s->buf = NULL;
+	XXH3_freeState(s->digest);
+	s->digest = NULL;
+	if (r == MBOX_PERM)
+		set_error(mb, "mailbox %s: not an mbox file (no From_ line "
+		    "at the start)", mb->path);
+	else if (r == MBOX_TEMP && mb->error[0] == '\0')
+		set_error(mb, "mailbox %s: read failed or changed while "
+		    "locked", mb->path);
+	if (r != MBOX_OK) {
+		free(s->msgs);
+		s->msgs = NULL;
+		s->count = 0;
+	}
+	return r;
+}
+
+/* ---- Session view ----------------------------------------------------- */
+
+int
+mbox_open(struct mailbox *mb, const char *path, uid_t owner)
+{
+	struct scan s;
+	int r, read_only;
+
+	memset(mb, 0, sizeof(*mb));
+	mb->fd = -1;
+	mb->owner = owner;
+	if (strlcpy(mb->path, path, sizeof(mb->path)) >= sizeof(mb->path) ||
+	    snprintf(mb->lock_path, sizeof(mb->lock_path), "%s.lock", path) <
+	    0) {
+		set_error(mb, "mailbox path too long");
+		return MBOX_PERM;
+	}
+	mb->fd = open_mailbox_file(mb, &read_only, &r);
+	if (mb->fd == -1)
+		return r;	/* MBOX_OK: no file, an empty maildrop */
+	mb->read_only = read_only;
+	r = check_file(mb, mb->fd, &mb->st);
+	if (r != MBOX_OK)
+		goto fail;
+	r = lock_acquire(mb, mb->fd, F_RDLCK);
+	if (r != MBOX_OK)
+		goto fail;
+	/* Whatever happened while we waited for the locks counts. */
+	r = check_file(mb, mb->fd, &mb->st);
+	if (r == MBOX_OK)
+		r = scan_run(mb, mb->fd, mb->st.st_size, &s);
+	lock_release(mb, mb->fd);
+	if (r != MBOX_OK)
+		goto fail;
+	mb->msgs = s.msgs;
+	mb->count = s.count;
+	mb->scan_end = s.end;
+	return MBOX_OK;
+fail:
+	(void)close(mb->fd);
+	mb->fd = -1;
+	return r;
+}
+
+void
+mbox_close(struct mailbox *mb)
+{
+	if (mb->fd != -1) {
+		lock_release(mb, mb->fd);
+		(void)close(mb->fd);
+	}
+	mb->fd = -1;
+	free(mb->msgs);
+	mb->msgs = NULL;
+	mb->count = 0;
+}
+
+static unsigned
+msg_separator(const struct message *m)
+{
+	return (m->flags & MSG_SEPARATOR_MASK) >> MSG_SEPARATOR_SHIFT;
+}
+
+/* Where message i's region (From_ line to next From_ line) ends. */
+off_t
+msg_region_end(const struct mailbox *mb, size_t i)
+{
+	return i + 1 < mb->count ? mb->msgs[i + 1].from_offset : mb->scan_end;
+}
+
+/* One past the message's last octet (its separator excluded). */
+off_t
+msg_end(const struct mailbox *mb, size_t i)
+{
+	return msg_region_end(mb, i) - (off_t)msg_separator(&mb->msgs[i]);
+}
+
+ssize_t
+mbox_read(struct mailbox *mb, off_t offset, void *buf, size_t len)
+{
+	return pread_full(mb->fd, buf, len, offset);
+}
+
+/* ---- Identity --------------------------------------------------------- */
+
+/* XXH3-128 of [from, end): the From_ line and the message, exactly. */
+static int
+content_digest(int fd, off_t from, off_t end, unsigned char digest[16])
+{
+	static unsigned char buf[64 * 1024];
+	XXH3_state_t *state;
+	XXH128_canonical_t canon;
+	size_t want;
+	int r = -1;
+
+	state = XXH3_createState();
+	if (state == NULL || XXH3_128bits_reset(state) != XXH_OK)
+		goto out;
+	while (from < end) {
+		want = end - from < (off_t)sizeof(buf) ? (size_t)(end - from) :
+		    sizeof(buf);
+		if (pread_full(fd, buf, want, from) != (ssize_t)want ||
+		    XXH3_128bits_update(state, buf, want) != XXH_OK)
+			goto out;
+		from += (off_t)want;
+	}
+	XXH128_canonicalFromHash(&canon, XXH3_128bits_digest(state));
+	memcpy(digest, canon.digest, 16);
+	r = 0;
+out:
+	XXH3_freeState(state);
+	return r;
+}
+
+static int
+stat_unchanged(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	    a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	    a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	    a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* Is a valid message separator at offset (with its From_ line)? */
+static int
+separator_at(int fd, off_t offset, off_t size)
+{
+	unsigned char line[FROM_LINE_MAX + 1];
+	const unsigned char *lf;
+	ssize_t n;
+	size_t want;
+
+	if (offset == size)
+		return 1;	/* EOF ends a region too */
+	want = size - offset < (off_t)sizeof(line) ?
+	    (size_t)(size - offset) : sizeof(line);
+	n = pread_full(fd, line, want, offset);
+	if (n != (ssize_t)want || want < 5 || memcmp(line, "From ", 5) != 0)
+		return 0;
+	lf = memchr(line, '\n', want);
+	if (lf == NULL && want == sizeof(line))
+		return 0;
+	return from_line_valid(line, lf != NULL ? (size_t)(lf - line) : want);
+}
+
+/*
+ * Is message i still exactly where the session saw it in file fd of
+ * current stat st?  Its bytes must have the recorded digest (computed now
+ * if the file is unchanged), it must start after an empty line (or at 0)
+ * and its region must end at a separator or at EOF.
+ */
+static int
+msg_verify_at(struct mailbox *mb, size_t i, int fd, const struct stat *st)
+{
+	struct message *m = &mb->msgs[i];
+	unsigned char digest[16], before[3];
+	off_t region_end = msg_region_end(mb, i), end = msg_end(mb, i);
+
+	if (region_end > st->st_size)
+		return 0;
+	if (content_digest(fd, m->from_offset, end, digest) == -1 ||
+	    memcmp(digest, m->content_digest, 16) != 0)
+		return 0;
+	if (m->from_offset > 0) {
+		if (m->from_offset < 2 || pread_full(fd, before, 2,
+		    m->from_offset - 2) != 2 || before[1] != '\n')
+			return 0;
+		if (before[0] != '\n' && !(before[0] == '\r' &&
+		    m->from_offset >= 3 && pread_full(fd, before, 1,
+		    m->from_offset - 3) == 1 && before[0] == '\n'))
+			return 0;
+	}
+	return separator_at(fd, region_end, st->st_size);
+}
+
+/*
+ * Before serving or deleting message i: if the file changed since the
+ * scan (anything but its stat identical), the message must still be
+ * verifiably where it was.  MBOX_OK or MBOX_TEMP.
+ */
+int
+msg_check(struct mailbox *mb, size_t i)
+{
+	struct stat st;
+
+	if (fstat(mb->fd, &st) == -1) {
+		set_error(mb, "mailbox %s: %s", mb->path, strerror(errno));
+		return MBOX_TEMP;
+	}
+	if (stat_unchanged(&st, &mb->st))
+		return MBOX_OK;
+	if (msg_verify_at(mb, i, mb->fd, &st))
+		return MBOX_OK;
+	set_error(mb, "mailbox %s changed: message %zu is no longer where it "
+	    "was", mb->path, i + 1);
+	return MBOX_TEMP;
+}
+
+int
+msg_mark_deleted(struct mailbox *mb, size_t i)
+{
+	int r;
+
+	if (mb->read_only) {
+		set_error(mb, "mailbox %s is read-only", mb->path);
+		return MBOX_PERM;
+	}
+	r = msg_check(mb, i);
+	if (r == MBOX_OK)
+		mb->msgs[i].flags |= MSG_DELETED;
+	return r;
+}
+
+/* ---- UIDL ------------------------------------------------------------- */
+
+/*
+ * Header fields that mail software writes back into messages (c-client,
+ * Dovecot, mutt, qpopper) or that senders forge: a UIDL that included them
+ * would change whenever another program touched the mailbox.
+ */
+static int
+field_is_volatile(const unsigned char *line, size_t len)
+{
+	static const char *const names[] = {
+		"status", "x-status", "x-uid", "x-imap", "x-imapbase",
+		"x-keywords", "x-uidl", "content-length"
+	};
+	const unsigned char *colon;
+	size_t i, n;
+
+	colon = memchr(line, ':', len);
+	if (colon == NULL)
+		return 0;
+	n = (size_t)(colon - line);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == n &&
+		    strncasecmp((const char *)line, names[i], n) == 0)
+			return 1;
+	return 0;
+}
+
+/* The longest prefix field_is_volatile() needs: "content-length:". */
+#define FIELD_NAME_LOOKAHEAD	16
+
+/*
+ * Feeds message i's header block to the digest, volatile fields left out,
+ * each line ending in one LF; returns the wire octets left out, or -1.
+ */
+static off_t
+uidl_hash_header(struct mailbox *mb, size_t i, XXH3_state_t *state,
+    unsigned char *buf)
+{
+	off_t pos = mb->msgs[i].body_offset, end = msg_end(mb, i);
+	off_t left_out = 0;
+	const unsigned char *p, *q, *lf;
+	size_t n, len;
+	int line_start = 1, kept = 1, in_line = 0;
+
+	while (pos < end) {
+		n = end - pos < MBOX_WINDOW_BYTES ? (size_t)(end - pos) :
+		    MBOX_WINDOW_BYTES;
+		if (pread_full(mb->fd, buf, n, pos) != (ssize_t)n)
+			return -1;
+		p = buf;
+		q = buf + n;
+		while (p < q) {
+			/* Classify a line with enough of it in the window. */
+			if (line_start && q - p < FIELD_NAME_LOOKAHEAD &&
+			    pos + (q - buf) < end)
+				break;
+			if (line_start) {
+				if (*p == '\n' || (*p == '\r' && q - p > 1 &&
+				    p[1] == '\n'))
+					return left_out;	/* empty line */
+				if (*p != ' ' && *p != '\t')
+					kept = !field_is_volatile(p,
+					    (size_t)(q - p) < FIELD_NAME_LOOKAHEAD ?
+					    (size_t)(q - p) : FIELD_NAME_LOOKAHEAD);
+				line_start = 0;
+			}
+			lf = memchr(p, '\n', (size_t)(q - p));
+			len = (size_t)((lf != NULL ? lf : q) - p);
+			/* A CR at the window's edge may precede an LF. */
+			if (lf == NULL && len > 0 && p[len - 1] == '\r' &&
+			    pos + (q - buf) < end) {
+				len--;
+				q = p + len;
+			}
+			if (lf != NULL && len > 0 && p[len - 1] == '\r')
+				len--;
+			if (kept)
+				(void)XXH3_128bits_update(state, p, len);
+			else
+				left_out += (off_t)len;
+			in_line = 1;
+			if (lf != NULL) {
+				if (kept)
+					(void)XXH3_128bits_update(state, "\n", 1);
+				else
+					left_out += 2;
+				line_start = 1;
+				in_line = 0;
+				p = lf + 1;
+			} else
+				p = q;
+		}
+		pos += (off_t)(p - buf);
+	}
+	/* A last line without a line end is sent with CRLF. */
+	if (in_line) {
+		if (kept)
+			(void)XXH3_128bits_update(state, "\n", 1);
+		else
+			left_out += 2;
+	}
+	return left_out;
+}
+
+/*
+ * The UIDL digest (pop3d(8), UIDL): XXH3-128 over the header block without
+ * its volatile fields, then the From_ line, LF, the decimal wire size less
+ * the octets of the fields left out, LF.
+ */
+static int
+uidl_compute(struct mailbox *mb, size_t i, XXH3_state_t *state,
+    unsigned char *buf)
+{
+	struct message *m = &mb->msgs[i];
+	XXH128_canonical_t canon;
+	char size[32];
+	off_t left_out;
+	size_t len;
+	int n;
+
+	if (XXH3_128bits_reset(state) != XXH_OK)
+		return -1;
+	left_out = uidl_hash_header(mb, i, state, buf);
+	if (left_out == -1)
+		return -1;
+	len = (size_t)(m->body_offset - m->from_offset);
+	if (pread_full(mb->fd, buf, len, m->from_offset) != (ssize_t)len)
+		return -1;
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	n = snprintf(size, sizeof(size), "\n%lld\n",
+	    (long long)(m->wire_size - left_out));
+	if (n < 0 || (size_t)n >= sizeof(size) ||
+	    XXH3_128bits_update(state, buf, len) != XXH_OK ||
+	    XXH3_128bits_update(state, size, (size_t)n) != XXH_OK)
+		return -1;
+	XXH128_canonicalFromHash(&canon, XXH3_128bits_digest(state));
+	memcpy(m->uidl_digest, canon.digest, sizeof(m->uidl_digest));
+	return 0;
+}
+
+static const struct message *sort_base;
+
+static int
+uidl_order(const void *a, const void *b)
+{
+	uint32_t ia = *(const uint32_t *)a, ib = *(const uint32_t *)b;
+	int c;
+
+	c = memcmp(sort_base[ia].uidl_digest, sort_base[ib].uidl_digest, 16);
+	if (c != 0)
+		return c;
+	return ia < ib ? -1 : ia > ib;
+}
+
+/* Numbers equal digests 1, 2, 3... in file order. */
+static int
+uidl_number_duplicates(struct mailbox *mb)
+{
+	uint32_t *order, k;
+	size_t j;
+
+	order = reallocarray(NULL, mb->count, sizeof(*order));
+	if (order == NULL)
+		return -1;
+	for (j = 0; j < mb->count; j++)
+		order[j] = (uint32_t)j;
+	sort_base = mb->msgs;
+	qsort(order, mb->count, sizeof(*order), uidl_order);
+	k = 0;
+	for (j = 0; j < mb->count; j++) {
+		if (j > 0 && memcmp(mb->msgs[order[j]].uidl_digest,
+		    mb->msgs[order[j - 1]].uidl_digest, 16) == 0)
+			k++;
+		else
+			k = 1;
+		mb->msgs[order[j]].uidl_occurrence = k;
+	}
+	free(order);
+	return 0;
+}
+
+/*
+ * Computed on first use only: STAT and RETR sessions need no UIDLs.  The
+ * digests come from the file as scanned, so it must still be unchanged
+ * (or the messages verifiably in place).
+ */
+int
+mbox_compute_uidls(struct mailbox *mb)
+{
+	XXH3_state_t *state;
+	unsigned char *buf;
+	size_t i;
+	int r = MBOX_OK;
+
+	if (mb->count == 0 || (mb->msgs[0].flags & MSG_UIDL_SET))
+		return MBOX_OK;
+	state = XXH3_createState();
+	buf = malloc(MBOX_WINDOW_BYTES);
+	if (state == NULL || buf == NULL) {
+		set_error(mb, "out of memory");
+		r = MBOX_TEMP;
+		goto out;
+	}
+	for (i = 0; i < mb->count && r == MBOX_OK; i++) {
+		r = msg_check(mb, i);
+		if (r == MBOX_OK && uidl_compute(mb, i, state, buf) == -1) {
+			set_error(mb, "mailbox %s: read failed", mb->path);
+			r = MBOX_TEMP;
+		}
+	}
+	if (r == MBOX_OK && uidl_number_duplicates(mb) == -1) {
+		set_error(mb, "out of memory");
+		r = MBOX_TEMP;
+	}
+	if (r == MBOX_OK)
+		mb->msgs[0].flags |= MSG_UIDL_SET;
+out:
+	free(buf);
+	XXH3_freeState(state);
+	return r;
+}
+
+void
+msg_uidl(const struct mailbox *mb, size_t i, char uidl[UIDL_MAX])
+{
+	const struct message *m = &mb->msgs[i];
+	int k, n = 0;
+
+	for (k = 0; k < 16; k++)
+		n += snprintf(uidl + n, (size_t)(UIDL_MAX - n), "%02x",
+		    m->uidl_digest[k]);
+	if (m->uidl_occurrence > 1)
+		(void)snprintf(uidl + n, (size_t)(UIDL_MAX - n), "-%u",
+		    (unsigned)m->uidl_occurrence);
+}
+
+/* ---- UPDATE ----------------------------------------------------------- */
+
+struct range {
+	off_t	start, end;
+};
+
+static int
+range_order(const void *a, const void *b)
+{
+	const struct range *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/*
+ * Finds each marked message among the file's current messages by its
+ * content digest and length, preferring the one at its old offset, each
+ * current message used at most once.  Returns the number found.
+ */
+static size_t
+match_by_content(struct mailbox *mb, struct scan *cur, struct range *out)
+{
+	struct message *m, *c;
+	char *used;
+	size_t i, j, found = 0, best;
+	off_t len, cend;
+
+	used = calloc(cur->count > 0 ? cur->count : 1, 1);
+	if (used == NULL)
+		return (size_t)-1;
+	for (i = 0; i < mb->count; i++) {
+		m = &mb->msgs[i];
+		if (!(m->flags & MSG_DELETED))
+			continue;
+		len = msg_end(mb, i) - m->from_offset;
+		best = cur->count;
+		for (j = 0; j < cur->count; j++) {
+			c = &cur->msgs[j];
+			cend = (j + 1 < cur->count ? cur->msgs[j + 1].from_offset :
+			    cur->end) - (off_t)msg_separator(c);
+			if (used[j] || cend - c->from_offset != len ||
+			    memcmp(c->content_digest, m->content_digest, 16) != 0)
+				continue;
+			if (best == cur->count || c->from_offset == m->from_offset)
+				best = j;
+			if (c->from_offset == m->from_offset)
+				break;
+		}
+		if (best == cur->count)
+			continue;	/* already gone: nothing to do */
+		used[best] = 1;
+		out[found].start = cur->msgs[best].from_offset;
+		out[found].end = best + 1 < cur->count ?
+		    cur->msgs[best + 1].from_offset : cur->end;
+		found++;
+	}
+	free(used);
+	return found;
+}
+
+/*
+ * The regions to remove from file fd (current stat st), by the cheapest
+ * test that proves them: the file as scanned; each marked message still
+ * verifiably at its offset; or, after any other change, a rescan and a
+ * search by content.  Returns the count, or -1.
+ */
+static ssize_t
+update_targets(struct mailbox *mb, int fd, const struct stat *st,
+    struct range *out)
+{
+	struct scan cur;
+	size_t i, n = 0;
+	int same_file = fd == mb->fd;
+
+	if (same_file) {
+		for (i = 0; i < mb->count; i++) {
+			if (!(mb->msgs[i].flags & MSG_DELETED))
+				continue;
+			if (!stat_unchanged(st, &mb->st) &&
+			    !msg_verify_at(mb, i, fd, st))
+				break;
+			out[n].start = mb->msgs[i].from_offset;
+			out[n].end = msg_region_end(mb, i);
+			n++;
+		}
+		if (i == mb->count)
+			return (ssize_t)n;
+	}
+	if (scan_run(mb, fd, st->st_size, &cur) != MBOX_OK)
+		return -1;
+	n = match_by_content(mb, &cur, out);
+	free(cur.msgs);
+	if (n == (size_t)-1) {
+		set_error(mb, "out of memory");
+		return -1;
+	}
+	qsort(out, n, sizeof(*out), range_order);
+	return (ssize_t)n;
+}
+
+/* Moves len bytes from src down to dst (dst < src), front to back. */
+static int
+move_down(int fd, off_t src, off_t dst, off_t len, unsigned char *buf)
+{
+	size_t n;
+
+	while (len > 0) {
+		n = len < MBOX_WINDOW_BYTES ? (size_t)len : MBOX_WINDOW_BYTES;
+		if (pread_full(fd, buf, n, src) != (ssize_t)n ||
+		    pwrite(fd, buf, n, dst) != (ssize_t)n)
+			return -1;
+		src += (off_t)n;
+		dst += (off_t)n;
+		len -= (off_t)n;
+	}
+	return 0;
+}
+
+/* Removes the sorted, disjoint ranges from fd, keeping every other byte. */
+static int
+remove_ranges(struct mailbox *mb, int fd, const struct range *del, size_t n,
+    off_t size)
+{
+	unsigned char *buf;
+	off_t w, keep_end;
+	size_t k;
+	int r = 0;
+
+	if (n == 0)
+		return 0;
+	buf = malloc(MBOX_WINDOW_BYTES);
+	if (buf == NULL)
+		return -1;
+	w = del[0].start;
+	for (k = 0; k < n && r == 0; k++) {
+		keep_end = k + 1 < n ? del[k + 1].start : size;
+		r = move_down(fd, del[k].end, w, keep_end - del[k].end, buf);
+		w += keep_end - del[k].end;
+		dotlock_touch_if_due(mb);
+	}
+	free(buf);
+	if (r == 0 && (ftruncate(fd, w) == -1 || fsync(fd) == -1))
+		r = -1;
+	return r;
+}
+
+static int
+same_inode(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/*
+ * Opens and locks whatever file the path names now.  *fd_r is the
+ * session's fd when it is still the same file.  MBOX_OK with *fd_r == -1:
+ * the mailbox is gone, and with it every message to delete.
+ */
+static int
+update_lock(struct mailbox *mb, int *fd_r, struct stat *st)
+{
+	struct stat path_st;
+	int fd, r, read_only, tries;
+
+	for (tries = 0; tries < 3; tries++) {
+		fd = open_mailbox_file(mb, &read_only, &r);
+		if (fd == -1)
+			return r;
+		r = read_only ? MBOX_PERM : check_file(mb, fd, st);
+		if (read_only)
+			set_error(mb, "mailbox %s is read-only", mb->path);
+		if (r != MBOX_OK) {
+			(void)close(fd);
+			return r;
+		}
+		/* Closing another fd of the file would drop our locks. */
+		if (same_inode(st, &mb->st)) {
+			(void)close(fd);
+			fd = mb->fd;
+		}
+		r = lock_acquire(mb, fd, F_WRLCK);
+		if (r != MBOX_OK) {
+			if (fd != mb->fd)
+				(void)close(fd);
+			return r;
+		}
+		if (fstat(fd, st) == 0 && lstat(mb->path, &path_st) == 0 &&
+		    same_inode(st, &path_st)) {
+			*fd_r = fd;
+			return MBOX_OK;
+		}
+		/* Replaced while we were locking: start again. */
+		lock_release(mb, fd);
+		if (fd != mb->fd)
+			(void)close(fd);
+	}
+	set_error(mb, "mailbox %s keeps being replaced", mb->path);
+	return MBOX_TEMP;
+}
+
+/*
+ * RFC 1939 section 6: removes the messages marked deleted, and only
+ * those, wherever they now are; keeps everything else, mail delivered
+ * since login included; never renames or unlinks the file.  Signals are
+ * held off so the update finishes or fails as a whole.
+ */
+int
+mbox_update(struct mailbox *mb, size_t *deleted_r)
+{
+	sigset_t block, saved;
+	struct range *del = NULL;
+	struct stat st;
+	ssize_t n = 0;
+	size_t i, marked = 0;
+	int fd = -1, r;
+
+	*deleted_r = 0;
+	for (i = 0; i < mb->count; i++)
+		if (mb->msgs[i].flags & MSG_DELETED)
+			marked++;
+	if (marked == 0)
+		return MBOX_OK;
+
+	(void)sigfillset(&block);
+	(void)sigprocmask(SIG_BLOCK, &block, &saved);
+	r = update_lock(mb, &fd, &st);
+	if (r != MBOX_OK || fd == -1)
+		goto out;
+	del = reallocarray(NULL, marked, sizeof(*del));
+	if (del == NULL) {
+		set_error(mb, "out of memory");
+		r = MBOX_TEMP;
+		goto unlock;
+	}
+	n = update_targets(mb, fd, &st, del);
+	if (n == -1) {
+		r = MBOX_TEMP;
+		goto unlock;
+	}
+	if (remove_ranges(mb, fd, del, (size_t)n, st.st_size) == -1) {
+		set_error(mb, "mailbox %s: update failed: %s", mb->path,
+		    strerror(errno));
+		r = MBOX_TEMP;
+		goto unlock;
+	}
+	*deleted_r = (size_t)n;
+unlock:
+	lock_release(mb, fd);
+	if (fd != mb->fd)
+		(void)close(fd);
+out:
+	free(del);
+	(void)sigprocmask(SIG_SETMASK, &saved, NULL);
+	return r;
+}

@@ -1,0 +1,68 @@
+/*
+ * mailbox.h: an mbox maildrop, read at login and updated at QUIT.
+ */
+#ifndef POP3D_MAILBOX_H
+#define POP3D_MAILBOX_H
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "params.h"
+
+/* 32 hex digits, '-', up to 7 digits of occurrence, NUL. */
+#define UIDL_MAX	48
+
+enum mbox_status {
+	MBOX_OK = 0,
+	MBOX_TEMP = -1,		/* transient: try again later */
+	MBOX_PERM = -2,		/* needs an administrator */
+	MBOX_IN_USE = -3	/* locked by someone else past the wait */
+};
+
+#define MSG_DELETED		0x01	/* marked by DELE */
+#define MSG_DIGEST_SET		0x02	/* content_digest is valid */
+#define MSG_UIDL_SET		0x04	/* uidl_digest is valid */
+#define MSG_SEPARATOR_SHIFT	4	/* separator length, 0 to 2 */
+#define MSG_SEPARATOR_MASK	0x30
+
+/* 64 bytes per message; the region ends where the next one starts. */
+struct message {
+	off_t		from_offset;		/* the From_ line */
+	off_t		body_offset;		/* first octet of the message */
+	off_t		wire_size;		/* octets as sent, CRLF */
+	unsigned char	uidl_digest[16];
+	unsigned char	content_digest[16];
+	uint32_t	uidl_occurrence;	/* 1, 2, ... among equal digests */
+	uint32_t	flags;
+};
+
+struct mailbox {
+	char		 path[MAILBOX_PATH_MAX];
+	char		 lock_path[MAILBOX_PATH_MAX + 8];
+	int		 fd;			/* -1: no file (empty maildrop) */
+	int		 read_only;
+	uid_t		 owner;
+	struct stat	 st;			/* as scanned */
+	off_t		 scan_end;		/* end of the last served region */
+	struct message	*msgs;
+	size_t		 count;
+	int		 dotlock_held;
+	time_t		 dotlock_touched;
+	char		 error[256];		/* why the last call failed */
+};
+
+int	mbox_open(struct mailbox *mb, const char *path, uid_t owner);
+void	mbox_close(struct mailbox *mb);
+off_t	msg_end(const struct mailbox *mb, size_t i);
+off_t	msg_region_end(const struct mailbox *mb, size_t i);
+int	msg_check(struct mailbox *mb, size_t i);
+ssize_t	mbox_read(struct mailbox *mb, off_t offset, void *buf, size_t len);
+int	mbox_compute_uidls(struct mailbox *mb);
+void	msg_uidl(const struct mailbox *mb, size_t i, char uidl[UIDL_MAX]);
+int	msg_mark_deleted(struct mailbox *mb, size_t i);
+int	mbox_update(struct mailbox *mb, size_t *deleted_r);
+
+#endif

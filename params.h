@@ -1,0 +1,81 @@
+/*
+ * params.h: every compile-time limit of pop3d, in one place.
+ *
+ * Each value is a policy decision; the comment says why it has the value it
+ * has.  Values that a site may reasonably want to change are also options
+ * (see pop3d(8)); these are the rest.
+ */
+#ifndef POP3D_PARAMS_H
+#define POP3D_PARAMS_H
+
+/* RFC 1939 section 3: an idle timer, if any, must be at least 10 minutes. */
+#define IDLE_TIMEOUT_SEC_DEFAULT	600
+
+/*
+ * Longest command line accepted, CRLF included.  RFC 2449 section 4 requires
+ * 255; twice that leaves room for long passphrases.  Longer lines get one
+ * -ERR and are discarded up to their LF.
+ */
+#define CMD_LINE_MAX			512
+
+/* RFC 1939 section 3 / RFC 2449 section 4: status and CAPA lines. */
+#define REPLY_LINE_MAX			512
+
+/* Bytes read from the client at once; bounds input memory. */
+#define IN_BUFFER_BYTES			4096
+
+/*
+ * One output buffer serves replies and message data; large enough that a
+ * full download is written in few system calls.
+ */
+#define OUT_BUFFER_BYTES		(256 * 1024)
+
+/* Window for reading the mailbox with pread: bounded memory, few calls. */
+#define MBOX_WINDOW_BYTES		(1024 * 1024)
+
+/* A From_ line longer than this is not a message separator. */
+#define FROM_LINE_MAX			1000
+
+/* Login: attempts per connection, and the delay after each failure. */
+#define AUTH_FAILURES_MAX		3
+#ifndef AUTH_FAILURE_DELAY_MSEC
+#define AUTH_FAILURE_DELAY_MSEC		1000
+#endif
+
+/* Consecutive bad commands before the connection is closed. */
+#define BAD_COMMANDS_BEFORE_LOGIN_MAX	10
+#define BAD_COMMANDS_AFTER_LOGIN_MAX	20
+
+/* Longest user name; anything longer cannot be an account. */
+#define USER_NAME_MAX			64
+
+/* Longest line of a users file (a yescrypt hash is about 73 bytes). */
+#define USERS_LINE_MAX			1024
+
+/* Longest mailbox path after template expansion. */
+#define MAILBOX_PATH_MAX		1024
+
+/*
+ * Locking (Debian Policy 11.6): both locks non-blocking, a random back-off
+ * between attempts, and a bounded total wait so a stuck delivery agent
+ * produces an answer rather than a hung client.
+ */
+#define LOCK_WAIT_SEC			10
+#define LOCK_BACKOFF_MIN_MSEC		50
+#define LOCK_BACKOFF_MAX_MSEC		250
+/* liblockfile's rule: a dotlock untouched for 5 minutes is stale. */
+#define DOTLOCK_STALE_SEC		300
+/* A holder touches its dotlock at least this often (every breaker's rule). */
+#define DOTLOCK_TOUCH_SEC		60
+
+/*
+ * Caps on what one session serves.  Past them the first messages up to the
+ * cap are served, so the user can still download and delete.
+ */
+#define MBOX_MESSAGES_MAX		1000000
+#define MBOX_BYTES_MAX			(8LL * 1024 * 1024 * 1024)
+
+/* Bytes moved per journal step during UPDATE (see mailbox.c). */
+#define JOURNAL_CHUNK_BYTES		(8 * 1024 * 1024)
+
+#endif

@@ -1,0 +1,998 @@
+/*
+ * pop3d.c: the POP3 protocol (RFC 1939, 2449, 3206) and the session states.
+ *
+ * One process serves one connection on fds 0 and 1, as started by inetd,
+ * xinetd or systemd (Accept=yes).  Every byte of a command line is
+ * untrusted: lines are checked for control and 8-bit bytes before they are
+ * parsed, numbers are decimal digits only, and no reply ever echoes client
+ * input.  When started as root this file still parses the client's commands
+ * before login as root (privilege separation is not in this version); after
+ * a successful login the process is the user and nothing else.
+ */
+#include <sys/types.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "io.h"
+#include "mailbox.h"
+#include "params.h"
+
+#define POP3D_VERSION	"0.1"
+
+enum state {
+	STATE_AUTHORIZATION,
+	STATE_TRANSACTION,
+	STATE_DONE
+};
+
+/* How the session ended, for the logout line. */
+enum ending {
+	END_QUIT,
+	END_EOF,
+	END_TIMEOUT,
+	END_SIGNAL,
+	END_ERROR,
+	END_UPDATE_FAILED,
+	END_AUTH_FAILURES,
+	END_BAD_COMMANDS
+};
+
+struct options {
+	const char	*users_file;
+	const char	*mailbox_template;
+	int		 timeout_sec;
+	int		 debug;
+};
+
+struct session {
+	enum state	 state;
+	enum ending	 ending;
+	const struct options *opt;
+	struct auth_config auth;
+	char		 user[USER_NAME_MAX + 1];
+	int		 have_user;	/* USER accepted, PASS may follow */
+	int		 user_too_long;
+	int		 auth_failures;
+	int		 bad_commands;
+	char		 rip[64];	/* the client's address, for logs */
+	char		 log_user[4 * USER_NAME_MAX + 1];
+	struct mailbox	 mb;
+	size_t		 live_count;	/* messages not marked deleted */
+	off_t		 live_octets;
+	size_t		 retrieved;
+};
+
+/* A parsed command line: keyword and up to two arguments. */
+struct command {
+	char		 keyword[5];
+	const char	*args[2];
+	int		 nargs;		/* 3: too many */
+	const char	*rest;		/* everything after "KEYWORD " */
+};
+
+static const char reply_syntax[] = "-ERR Syntax error.";
+static const char reply_state[] = "-ERR Command not valid in this state.";
+static const char reply_no_message[] = "-ERR No such message.";
+static const char reply_deleted[] = "-ERR Message is deleted.";
+static const char reply_auth_failed[] = "-ERR [AUTH] Authentication failed.";
+
+/* ---- Logging ---------------------------------------------------------- */
+
+/*
+ * User names in logs: people type passwords into the user field, and log
+ * readers split on spaces and '='; keep 0x21-0x7E except '=' and '\',
+ * everything else as \xHH.
+ */
+static void
+escape_for_log(const char *in, char *out, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p;
+	size_t n = 0;
+
+	for (p = (const unsigned char *)in; *p != '\0' && n + 5 < size; p++) {
+		if (*p > 0x20 && *p < 0x7f && *p != '=' && *p != '\\') {
+			out[n++] = (char)*p;
+			continue;
+		}
+		out[n++] = '\\';
+		out[n++] = 'x';
+		out[n++] = hex[*p >> 4];
+		out[n++] = hex[*p & 15];
+	}
+	out[n] = '\0';
+}
+
+/* The peer from getpeername(0); IPv4-mapped IPv6 shown as IPv4. */
+static void
+client_address(char *buf, size_t size)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	socklen_t len = sizeof(ss);
+	const char *r = NULL;
+
+	memset(&ss, 0, sizeof(ss));
+	if (getpeername(0, (struct sockaddr *)&ss, &len) == 0) {
+		if (ss.ss_family == AF_INET)
+			r = inet_ntop(AF_INET, &sin->sin_addr, buf, size);
+		else if (ss.ss_family == AF_INET6 &&
+		    IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+			r = inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12],
+			    buf, size);
+		else if (ss.ss_family == AF_INET6)
+			r = inet_ntop(AF_INET6, &sin6->sin6_addr, buf, size);
+	}
+	if (r == NULL)
+		(void)strlcpy(buf, "unknown", size);
+}
+
+static const char *
+ending_name(enum ending e)
+{
+	static const char *const names[] = {
+		"quit", "eof", "timeout", "signal", "error", "update-failed",
+		"auth-failures", "bad-commands"
+	};
+
+	return names[e];
+}
+
+/* ---- Replies ---------------------------------------------------------- */
+
+static int
+reply(const char *text)
+{
+	return io_reply("%s", text);
+}
+
+/* A reply to a command that was wrong, counted towards the limit. */
+static int
+reply_bad(struct session *s, const char *text)
+{
+	int limit = s->state == STATE_TRANSACTION ?
+	    BAD_COMMANDS_AFTER_LOGIN_MAX : BAD_COMMANDS_BEFORE_LOGIN_MAX;
+
+	if (reply(text) == -1)
+		return -1;
+	if (++s->bad_commands >= limit) {
+		s->ending = END_BAD_COMMANDS;
+		s->state = STATE_DONE;
+	}
+	return 0;
+}
+
+static int
+reply_mailbox_error(int status, const char *perm, const char *temp)
+{
+	if (status == MBOX_PERM)
+		return reply(perm);
+	return reply(temp);
+}
+
+/* ---- Parsing ---------------------------------------------------------- */
+
+/*
+ * Digits only: no sign, no space, no 0x; overflow is an error, never a
+ * wrap (so "LIST 4294967297" is not "LIST 1").
+ */
+static int
+parse_number(const char *s, uint64_t *value_r)
+{
+	uint64_t v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*value_r = v;
+	return 0;
+}
+
+/*
+ * Splits a line into keyword and arguments in place.  Returns 0, or the
+ * reply for a line that cannot be a command.  Runs of spaces between
+ * arguments and trailing spaces are accepted; a leading space is not.
+ */
+static const char *
+parse_command(char *line, size_t len, struct command *cmd)
+{
+	size_t i, k;
+	char *p, *arg;
+	int eight_bit = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+		if (c < 0x20 || c == 0x7f)
+			return "-ERR Invalid characters in command.";
+		if (c >= 0x80)
+			eight_bit = 1;
+	}
+	memset(cmd, 0, sizeof(*cmd));
+	for (k = 0; k < len && line[k] != ' '; k++)
+		if (k >= 4 || !((line[k] >= 'A' && line[k] <= 'Z') ||
+		    (line[k] >= 'a' && line[k] <= 'z')))
+			return "-ERR Unknown command.";
+	if (k < 3)
+		return "-ERR Unknown command.";
+	for (i = 0; i < k; i++)
+		cmd->keyword[i] = (char)(line[i] & ~0x20);
+	cmd->keyword[k] = '\0';
+	cmd->rest = k < len ? line + k + 1 : line + len;
+	/* PASS takes the rest of the line as it is: spaces, 8-bit, all. */
+	if (strcmp(cmd->keyword, "PASS") == 0)
+		return NULL;
+	if (eight_bit)
+		return "-ERR Invalid characters in command.";
+	p = line + k;
+	while ((arg = strsep(&p, " ")) != NULL) {
+		if (*arg == '\0')
+			continue;
+		if (cmd->nargs == 2) {
+			cmd->nargs = 3;
+			break;
+		}
+		cmd->args[cmd->nargs++] = arg;
+	}
+	return NULL;
+}
+
+/* Resolves a message-number argument; NULL and *i_r, or the reply. */
+static const char *
+message_arg(struct session *s, const char *arg, size_t *i_r)
+{
+	uint64_t n;
+
+	if (parse_number(arg, &n) == -1)
+		return reply_syntax;
+	if (n == 0 || n > s->mb.count)
+		return reply_no_message;
+	if (s->mb.msgs[n - 1].flags & MSG_DELETED)
+		return reply_deleted;
+	*i_r = (size_t)(n - 1);
+	return NULL;
+}
+
+/* ---- Sending messages ------------------------------------------------- */
+
+/*
+ * Streams message i as RFC 1939 section 3 wants it: every line ending in
+ * CRLF (a stored CRLF stays one CRLF; a bare CR passes), a leading '.'
+ * doubled, a CRLF added if the message does not end in one, then ".".
+ * For TOP, max_body_lines limits the lines after the header's empty line.
+ */
+static int
+send_message(struct session *s, size_t i, int top, uint64_t max_body_lines)
+{
+	static unsigned char buf[MBOX_WINDOW_BYTES];
+	off_t pos = s->mb.msgs[i].body_offset, end = msg_end(&s->mb, i);
+	const unsigned char *p, *q, *lf;
+	size_t n, len;
+	int line_start = 1, in_body = !top, header_end_line = 0;
+	uint64_t body_lines = 0;
+
+	while (pos < end) {
+		n = end - pos < (off_t)sizeof(buf) ? (size_t)(end - pos) :
+		    sizeof(buf);
+		if (mbox_read(&s->mb, pos, buf, n) != (ssize_t)n)
+			return -1;
+		p = buf;
+		q = buf + n;
+		while (p < q) {
+			if (line_start) {
+				if (top && in_body && body_lines >= max_body_lines)
+					goto done;
+				/* "\r" at the window's end: read on first. */
+				if (*p == '\r' && q - p == 1 && pos + 1 < end)
+					break;
+				if (!in_body && (*p == '\n' ||
+				    (*p == '\r' && q - p > 1 && p[1] == '\n')))
+					header_end_line = 1;
+				if (in_body)
+					body_lines++;
+				if (*p == '.' && io_write(".", 1) == -1)
+					return -1;
+				line_start = 0;
+			}
+			lf = memchr(p, '\n', (size_t)(q - p));
+			len = (size_t)((lf != NULL ? lf : q) - p);
+			if (lf == NULL && len > 0 && p[len - 1] == '\r' &&
+			    pos + (off_t)(q - buf) < end) {
+				/* Maybe the CR of a CRLF: send it with the LF. */
+				len--;
+				q = p + len;
+			}
+			if (lf != NULL && len > 0 && p[len - 1] == '\r')
+				len--;
+			if (io_write(p, len) == -1)
+				return -1;
+			if (lf == NULL) {
+				p = q;
+				continue;
+			}
+			if (io_write("\r\n", 2) == -1)
+				return -1;
+			p = lf + 1;
+			line_start = 1;
+			if (header_end_line)
+				in_body = 1;
+		}
+		pos += (off_t)(p - buf);
+	}
+	if (!line_start && io_write("\r\n", 2) == -1)
+		return -1;
+done:
+	return io_write(".\r\n", 3);
+}
+
+/* ---- Commands --------------------------------------------------------- */
+
+static int
+cmd_capa(struct session *s, struct command *c)
+{
+	(void)s;
+	if (c->nargs != 0)
+		return reply_bad(s, reply_syntax);
+	/* RFC 2449 section 5: the same list in both states. */
+	return reply("+OK Capability list follows.\r\nTOP\r\nUIDL\r\nUSER\r\n"
+	    "RESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\n.");
+}
+
+static int
+cmd_quit(struct session *s, struct command *c)
+{
+	size_t deleted;
+	int r;
+
+	if (c->nargs != 0)
+		return reply_bad(s, reply_syntax);
+	if (s->state == STATE_AUTHORIZATION) {
+		s->state = STATE_DONE;
+		s->ending = END_QUIT;
+		return reply("+OK Bye.");
+	}
+	/* RFC 1939 section 6: UPDATE happens here and nowhere else. */
+	s->state = STATE_DONE;
+	r = mbox_update(&s->mb, &deleted);
+	if (r != MBOX_OK) {
+		syslog(LOG_ERR, "update failed: rip=%s user=%s: %s", s->rip,
+		    s->log_user, s->mb.error);
+		s->ending = END_UPDATE_FAILED;
+		return reply("-ERR [SYS/TEMP] Deleted messages not removed, "
+		    "try again later.");
+	}
+	s->ending = END_QUIT;
+	return reply("+OK Bye.");
+}
+
+static int
+cmd_user(struct session *s, struct command *c)
+{
+	if (s->have_user)
+		return reply_bad(s, reply_state);
+	if (c->nargs != 1)
+		return reply_bad(s, reply_syntax);
+	/* The same answer for every name: no account enumeration. */
+	s->user_too_long = strlcpy(s->user, c->args[0], sizeof(s->user)) >=
+	    sizeof(s->user);
+	s->have_user = 1;
+	return reply("+OK Send your password.");
+}
+
+/* %u the user, %h the home directory, %% a percent sign. */
+static int
+expand_template(const char *tmpl, const struct account *a, char *out,
+    size_t size)
+{
+	size_t n = 0, add;
+	const char *piece;
+	char pct[2] = "%";
+
+	/* The name becomes part of a path: no directories, no dot files. */
+	if (strchr(a->name, '/') != NULL || a->name[0] == '.')
+		return -1;
+	for (; *tmpl != '\0'; tmpl++) {
+		if (*tmpl != '%') {
+			if (n + 1 >= size)
+				return -1;
+			out[n++] = *tmpl;
+			continue;
+		}
+		tmpl++;
+		if (*tmpl == 'u')
+			piece = a->name;
+		else if (*tmpl == 'h' && a->home[0] != '\0')
+			piece = a->home;
+		else if (*tmpl == '%')
+			piece = pct;
+		else
+			return -1;
+		add = strlen(piece);
+		if (n + add >= size)
+			return -1;
+		memcpy(out + n, piece, add);
+		n += add;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+static void
+auth_failed(struct session *s, const struct account *a, const char *reason)
+{
+	struct timespec delay;
+
+	syslog(LOG_NOTICE, "login failed: rip=%s user=%s reason=%s", s->rip,
+	    a->exists ? s->log_user : "<unknown>", reason);
+	/* Slow down guessing; the same delay whatever the reason. */
+	delay.tv_sec = AUTH_FAILURE_DELAY_MSEC / 1000;
+	delay.tv_nsec = (AUTH_FAILURE_DELAY_MSEC % 1000) * 1000000L;
+	while (nanosleep(&delay, &delay) == -1 && errno == EINTR &&
+	    !io_signal_pending())
+		;
+	if (++s->auth_failures >= AUTH_FAILURES_MAX) {
+		s->state = STATE_DONE;
+		s->ending = END_AUTH_FAILURES;
+	}
+	(void)reply(reply_auth_failed);
+}
+
+static void
+count_live(struct session *s)
+{
+	size_t i;
+
+	s->live_count = 0;
+	s->live_octets = 0;
+	for (i = 0; i < s->mb.count; i++) {
+		if (s->mb.msgs[i].flags & MSG_DELETED)
+			continue;
+		s->live_count++;
+		s->live_octets += s->mb.msgs[i].wire_size;
+	}
+}
+
+/* After a good password: become the user, then open the maildrop. */
+static int
+start_transaction(struct session *s, const struct account *a)
+{
+	char path[MAILBOX_PATH_MAX];
+	const char *reason;
+	int r;
+
+	if (auth_become_user(a, &reason) == -1) {
+		syslog(LOG_ERR, "rip=%s user=%s: %s", s->rip, s->log_user,
+		    reason);
+		s->state = STATE_DONE;
+		s->ending = END_ERROR;
+		return reply("-ERR [SYS/PERM] Mailbox unavailable, contact "
+		    "your administrator.");
+	}
+	if (expand_template(s->opt->mailbox_template, a, path,
+	    sizeof(path)) == -1) {
+		syslog(LOG_ERR, "rip=%s user=%s: cannot expand mailbox "
+		    "template %s", s->rip, s->log_user,
+		    s->opt->mailbox_template);
+		s->state = STATE_DONE;
+		s->ending = END_ERROR;
+		return reply("-ERR [SYS/PERM] Mailbox unavailable, contact "
+		    "your administrator.");
+	}
+	r = mbox_open(&s->mb, path, getuid());
+	if (r != MBOX_OK) {
+		syslog(LOG_ERR, "rip=%s user=%s: %s", s->rip, s->log_user,
+		    s->mb.error);
+		/* The process is the user now: no second login here. */
+		s->state = STATE_DONE;
+		s->ending = END_ERROR;
+		if (r == MBOX_IN_USE)
+			return reply("-ERR [IN-USE] Mailbox is locked, try "
+			    "again later.");
+		return reply_mailbox_error(r, "-ERR [SYS/PERM] Mailbox "
+		    "unavailable, contact your administrator.",
+		    "-ERR [SYS/TEMP] Mailbox temporarily unavailable, try "
+		    "again later.");
+	}
+	count_live(s);
+	s->state = STATE_TRANSACTION;
+	s->bad_commands = 0;
+	syslog(LOG_INFO, "login: rip=%s user=%s messages=%zu octets=%lld",
+	    s->rip, s->log_user, s->live_count, (long long)s->live_octets);
+	return io_reply("+OK Logged in, %zu messages (%lld octets).",
+	    s->live_count, (long long)s->live_octets);
+}
+
+static int
+cmd_pass(struct session *s, struct command *c)
+{
+	struct account account;
+	const char *reason;
+	char *password = (char *)c->rest;
+	int r;
+
+	if (!s->have_user) {
+		explicit_bzero(password, strlen(password));
+		return reply_bad(s, reply_state);
+	}
+	s->have_user = 0;
+	escape_for_log(s->user, s->log_user, sizeof(s->log_user));
+	r = s->user_too_long ? -1 : auth_check_password(&s->auth, s->user,
+	    password, &account, &reason);
+	explicit_bzero(password, strlen(password));
+	if (s->user_too_long) {
+		memset(&account, 0, sizeof(account));
+		reason = "user name too long";
+	}
+	if (r == -1) {
+		auth_failed(s, &account, reason);
+		return 0;
+	}
+	return start_transaction(s, &account);
+}
+
+static int
+cmd_stat(struct session *s, struct command *c)
+{
+	if (c->nargs != 0)
+		return reply_bad(s, reply_syntax);
+	return io_reply("+OK %zu %lld", s->live_count,
+	    (long long)s->live_octets);
+}
+
+static int
+cmd_list(struct session *s, struct command *c)
+{
+	const char *err;
+	size_t i;
+
+	if (c->nargs > 1)
+		return reply_bad(s, reply_syntax);
+	if (c->nargs == 1) {
+		if ((err = message_arg(s, c->args[0], &i)) != NULL)
+			return reply_bad(s, err);
+		return io_reply("+OK %zu %lld", i + 1,
+		    (long long)s->mb.msgs[i].wire_size);
+	}
+	if (io_reply("+OK %zu messages (%lld octets)", s->live_count,
+	    (long long)s->live_octets) == -1)
+		return -1;
+	for (i = 0; i < s->mb.count; i++)
+		if (!(s->mb.msgs[i].flags & MSG_DELETED) &&
+		    io_reply("%zu %lld", i + 1,
+		    (long long)s->mb.msgs[i].wire_size) == -1)
+			return -1;
+	return reply(".");
+}
+
+static int
+cmd_uidl(struct session *s, struct command *c)
+{
+	char uidl[UIDL_MAX];
+	const char *err;
+	size_t i;
+	int r;
+
+	if (c->nargs > 1)
+		return reply_bad(s, reply_syntax);
+	if (c->nargs == 1 && (err = message_arg(s, c->args[0], &i)) != NULL)
+		return reply_bad(s, err);
+	r = mbox_compute_uidls(&s->mb);
+	if (r != MBOX_OK) {
+		syslog(LOG_WARNING, "rip=%s user=%s: %s", s->rip, s->log_user,
+		    s->mb.error);
+		return reply("-ERR [SYS/TEMP] Mailbox changed, message "
+		    "unavailable.");
+	}
+	if (c->nargs == 1) {
+		msg_uidl(&s->mb, i, uidl);
+		return io_reply("+OK %zu %s", i + 1, uidl);
+	}
+	if (reply("+OK Unique-ID listing follows.") == -1)
+		return -1;
+	for (i = 0; i < s->mb.count; i++) {
+		if (s->mb.msgs[i].flags & MSG_DELETED)
+			continue;
+		msg_uidl(&s->mb, i, uidl);
+		if (io_reply("%zu %s", i + 1, uidl) == -1)
+			return -1;
+	}
+	return reply(".");
+}
+
+/* RETR n, and TOP n lines. */
+static int
+retrieve(struct session *s, size_t i, int top, uint64_t lines)
+{
+	if (msg_check(&s->mb, i) != MBOX_OK) {
+		syslog(LOG_WARNING, "rip=%s user=%s: %s", s->rip, s->log_user,
+		    s->mb.error);
+		return reply("-ERR [SYS/TEMP] Mailbox changed, message "
+		    "unavailable.");
+	}
+	if (top) {
+		if (reply("+OK Top of message follows.") == -1)
+			return -1;
+	} else if (io_reply("+OK %lld octets",
+	    (long long)s->mb.msgs[i].wire_size) == -1)
+		return -1;
+	if (send_message(s, i, top, lines) == -1) {
+		if (io_failure() == IO_OK)
+			syslog(LOG_ERR, "rip=%s user=%s: mailbox %s: read "
+			    "failed while sending", s->rip, s->log_user,
+			    s->mb.path);
+		/* Mid-message there is no way to report it but to hang up. */
+		s->state = STATE_DONE;
+		s->ending = END_ERROR;
+		return -1;
+	}
+	if (!top)
+		s->retrieved++;
+	return 0;
+}
+
+static int
+cmd_retr(struct session *s, struct command *c)
+{
+	const char *err;
+	size_t i;
+
+	if (c->nargs != 1)
+		return reply_bad(s, reply_syntax);
+	if ((err = message_arg(s, c->args[0], &i)) != NULL)
+		return reply_bad(s, err);
+	return retrieve(s, i, 0, 0);
+}
+
+static int
+cmd_top(struct session *s, struct command *c)
+{
+	const char *err;
+	uint64_t lines;
+	size_t i;
+	const char *p;
+
+	if (c->nargs != 2)
+		return reply_bad(s, reply_syntax);
+	if ((err = message_arg(s, c->args[0], &i)) != NULL)
+		return reply_bad(s, err);
+	/* RFC 1939 section 7: more lines than there are sends them all. */
+	for (p = c->args[1]; *p >= '0' && *p <= '9'; p++)
+		;
+	if (*p != '\0' || p == c->args[1])
+		return reply_bad(s, reply_syntax);
+	if (parse_number(c->args[1], &lines) == -1)
+		lines = UINT64_MAX;
+	return retrieve(s, i, 1, lines);
+}
+
+static int
+cmd_dele(struct session *s, struct command *c)
+{
+	const char *err;
+	size_t i;
+	int r;
+
+	if (c->nargs != 1)
+		return reply_bad(s, reply_syntax);
+	if ((err = message_arg(s, c->args[0], &i)) != NULL)
+		return reply_bad(s, err);
+	r = msg_mark_deleted(&s->mb, i);
+	if (r == MBOX_PERM)
+		return reply("-ERR [SYS/PERM] Mailbox is read-only.");
+	if (r != MBOX_OK) {
+		syslog(LOG_WARNING, "rip=%s user=%s: %s", s->rip, s->log_user,
+		    s->mb.error);
+		return reply("-ERR [SYS/TEMP] Mailbox changed, message "
+		    "unavailable.");
+	}
+	s->live_count--;
+	s->live_octets -= s->mb.msgs[i].wire_size;
+	return reply("+OK Message deleted.");
+}
+
+static int
+cmd_noop(struct session *s, struct command *c)
+{
+	if (c->nargs != 0)
+		return reply_bad(s, reply_syntax);
+	return reply("+OK Nothing to do.");
+}
+
+static int
+cmd_rset(struct session *s, struct command *c)
+{
+	size_t i;
+
+	if (c->nargs != 0)
+		return reply_bad(s, reply_syntax);
+	for (i = 0; i < s->mb.count; i++)
+		s->mb.msgs[i].flags &= ~(uint32_t)MSG_DELETED;
+	count_live(s);
+	return reply("+OK Deletion marks removed.");
+}
+
+struct command_entry {
+	const char	*keyword;
+	int		 in_authorization;
+	int		 in_transaction;
+	int		(*run)(struct session *, struct command *);
+};
+
+static const struct command_entry commands[] = {
+	{ "USER", 1, 0, cmd_user },
+	{ "PASS", 1, 0, cmd_pass },
+	{ "QUIT", 1, 1, cmd_quit },
+	{ "CAPA", 1, 1, cmd_capa },
+	{ "STAT", 0, 1, cmd_stat },
+	{ "LIST", 0, 1, cmd_list },
+	{ "UIDL", 0, 1, cmd_uidl },
+	{ "RETR", 0, 1, cmd_retr },
+	{ "TOP", 0, 1, cmd_top },
+	{ "DELE", 0, 1, cmd_dele },
+	{ "NOOP", 0, 1, cmd_noop },
+	{ "RSET", 0, 1, cmd_rset },
+};
+
+static int
+dispatch(struct session *s, char *line, size_t len)
+{
+	const struct command_entry *e = NULL;
+	struct command c;
+	const char *err;
+	size_t i;
+	int r, allowed;
+
+	err = parse_command(line, len, &c);
+	if (err != NULL) {
+		s->have_user = 0;
+		return reply_bad(s, err);
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(c.keyword, commands[i].keyword) == 0)
+			e = &commands[i];
+	if (e == NULL) {
+		s->have_user = 0;
+		return reply_bad(s, "-ERR Unknown command.");
+	}
+	/* RFC 1939 section 7: PASS only right after USER. */
+	if (e->run != cmd_pass && e->run != cmd_user)
+		s->have_user = 0;
+	allowed = s->state == STATE_TRANSACTION ? e->in_transaction :
+	    e->in_authorization;
+	if (!allowed) {
+		if (e->run == cmd_pass)
+			explicit_bzero((char *)c.rest, strlen(c.rest));
+		return reply_bad(s, reply_state);
+	}
+	i = (size_t)s->bad_commands;
+	r = e->run(s, &c);
+	/* A command that got through resets the run of bad ones. */
+	if ((size_t)s->bad_commands == i)
+		s->bad_commands = 0;
+	return r;
+}
+
+static void
+session_run(struct session *s)
+{
+	char line[CMD_LINE_MAX + 1];
+	enum io_status st;
+	size_t len;
+
+	if (reply("+OK POP3 server ready.") == -1)
+		return;
+	while (s->state != STATE_DONE) {
+		st = io_read_line(line, sizeof(line), &len);
+		if (st == IO_TOO_LONG) {
+			if (reply_bad(s, "-ERR Line too long.") == -1)
+				break;
+			continue;
+		}
+		if (st != IO_OK)
+			break;
+		if (dispatch(s, line, len) == -1)
+			break;
+		explicit_bzero(line, len);
+	}
+	explicit_bzero(line, sizeof(line));
+	(void)io_flush();
+	switch (io_failure()) {
+	case IO_OK:
+		break;
+	case IO_EOF:
+		s->ending = END_EOF;
+		break;
+	case IO_TIMEOUT:
+		s->ending = END_TIMEOUT;
+		break;
+	case IO_SIGNAL:
+		s->ending = END_SIGNAL;
+		break;
+	default:
+		if (s->ending == END_QUIT || s->state != STATE_DONE)
+			s->ending = END_ERROR;
+		break;
+	}
+}
+
+/* ---- Process setup ---------------------------------------------------- */
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	io_signal_received();
+}
+
+/*
+ * Under inetd fds 0-2 are all the socket.  If any is closed, the next
+ * open() would get it, and a stray write could land in the mailbox; and
+ * stderr must not be the client, or a library's message becomes a reply.
+ */
+static int
+setup_fds(int debug)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1)
+			continue;
+		if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+			return -1;
+	}
+	if (!debug) {
+		fd = open("/dev/null", O_WRONLY);
+		if (fd == -1 || dup2(fd, 2) == -1)
+			return -1;
+		if (fd != 2)
+			(void)close(fd);
+	}
+	return 0;
+}
+
+static int
+setup_process(void)
+{
+	struct sigaction sa;
+	struct rlimit rl = { 0, 0 };
+
+	/* No core files: they would hold passwords and mail. */
+	if (setrlimit(RLIMIT_CORE, &rl) == -1)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGPIPE, &sa, NULL) == -1)
+		return -1;
+	/* No SA_RESTART: a signal must interrupt poll() and end the wait. */
+	sa.sa_handler = on_signal;
+	(void)sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGHUP, &sa, NULL) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1 ||
+	    sigaction(SIGALRM, &sa, NULL) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+usage(FILE *fp)
+{
+	(void)fprintf(fp, "usage: pop3d [-d] [-f users-file] [-m mailbox-template] "
+	    "[-t seconds]\n");
+}
+
+static int
+parse_options(int argc, char *argv[], struct options *opt)
+{
+	static const struct option longopts[] = {
+		{ "debug", no_argument, NULL, 'd' },
+		{ "users", required_argument, NULL, 'f' },
+		{ "mailbox", required_argument, NULL, 'm' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	uint64_t v;
+	int ch;
+
+	opt->mailbox_template = "/var/mail/%u";
+	opt->timeout_sec = IDLE_TIMEOUT_SEC_DEFAULT;
+	while ((ch = getopt_long(argc, argv, "df:m:t:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			opt->debug = 1;
+			break;
+		case 'f':
+			opt->users_file = optarg;
+			break;
+		case 'm':
+			opt->mailbox_template = optarg;
+			break;
+		case 't':
+			if (parse_number(optarg, &v) == -1 || v == 0 ||
+			    v > 86400) {
+				(void)fprintf(stderr, "pop3d: timeout must be "
+				    "1 to 86400 seconds\n");
+				return -1;
+			}
+			opt->timeout_sec = (int)v;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			(void)printf("pop3d %s\n", POP3D_VERSION);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct session s;
+	static struct options opt;
+
+	if (parse_options(argc, argv, &opt) == -1)
+		return 2;
+	if (setup_fds(opt.debug) == -1)
+		return 1;
+	openlog("pop3d", LOG_PID | LOG_NDELAY | (opt.debug ? LOG_PERROR : 0),
+	    LOG_MAIL);
+	if (setup_process() == -1 || auth_init() == -1) {
+		syslog(LOG_ERR, "cannot set up the process: %s",
+		    strerror(errno));
+		(void)io_reply("-ERR [SYS/TEMP] Server unavailable.");
+		(void)io_flush();
+		return 1;
+	}
+	s.opt = &opt;
+	s.state = STATE_AUTHORIZATION;
+	s.ending = END_ERROR;
+	s.auth.users_file = opt.users_file;
+	s.auth.min_uid = 1000;
+	s.mb.fd = -1;
+	client_address(s.rip, sizeof(s.rip));
+	io_init(opt.timeout_sec);
+	session_run(&s);
+	io_restore();
+	if (s.log_user[0] != '\0' && s.mb.path[0] != '\0')
+		syslog(LOG_INFO, "logout: rip=%s user=%s retrieved=%zu "
+		    "deleted=%zu left=%zu sent=%llu end=%s", s.rip,
+		    s.log_user, s.retrieved, s.mb.count - s.live_count,
+		    s.live_count, io_bytes_written(), ending_name(s.ending));
+	mbox_close(&s.mb);
+	closelog();
+	return 0;
+}
