@@ -1,4 +1,11 @@
 # pop3d: a small POP3 server for mbox spools.  See README.md.
+#
+# make            build pop3d
+# make check      the whole test suite (what CI runs)
+# make install    binary, manual page, examples (PREFIX, DESTDIR)
+# make demo       serve dist/sample.mbox on 127.0.0.1:1110
+# make bench      the benchmark suite (bench/RESULTS.md)
+# make fuzz       the fuzzers, longer than check runs them
 
 PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
@@ -14,7 +21,21 @@ CPPFLAGS   += -D_GNU_SOURCE -DLIBBSD_NETBSD_VIS \
               $(shell $(PKG_CONFIG) --cflags libbsd-overlay libxcrypt libxxhash)
 LDLIBS     += $(shell $(PKG_CONFIG) --libs libbsd-overlay libxcrypt libxxhash)
 
-OBJS = pop3d.o io.o mailbox.o auth.o
+SRCS = pop3d.c io.c mailbox.c journal.c auth.c
+OBJS = $(SRCS:.c=.o)
+HDRS = auth.h io.h journal.h mailbox.h params.h
+
+# Debian packages: to build, and to run every test.
+BUILD_DEPS = gcc make pkg-config libbsd-dev libcrypt-dev libxxhash-dev
+DEMO_DEPS  = $(BUILD_DEPS) systemd curl
+CHECK_DEPS = $(BUILD_DEPS) clang libclang-rt-14-dev llvm valgrind cppcheck \
+             clang-tidy mandoc python3 socat systemd curl whois openssl \
+             procmail liblockfile-bin fetchmail mpop getmail6 \
+             libmail-pop3client-perl libnet-perl
+SUDO       = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+SAN_FLAGS  = -O1 -g -fno-omit-frame-pointer \
+             -fsanitize=address,undefined -fno-sanitize-recover=all
 
 all: pop3d
 
@@ -24,12 +45,76 @@ pop3d: $(OBJS)
 .c.o:
 	$(CC) $(STDFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-pop3d.o: pop3d.c auth.h io.h mailbox.h params.h
-io.o: io.c io.h params.h
-mailbox.o: mailbox.c mailbox.h params.h
-auth.o: auth.c auth.h params.h
+$(OBJS): $(HDRS)
+
+# The same sources under AddressSanitizer and UndefinedBehaviorSanitizer.
+pop3d-asan: $(SRCS) $(HDRS)
+	$(CC) $(STDFLAGS) $(CPPFLAGS) $(SAN_FLAGS) -o $@ $(SRCS) $(LDLIBS)
+
+check: check-build check-tests check-asan check-valgrind check-lint \
+       check-fuzz
+	@echo "make check: all passed"
+
+check-build:
+	$(MAKE) clean
+	$(MAKE) WERROR=1 CC=clang pop3d
+	$(MAKE) clean
+	$(MAKE) WERROR=1 pop3d
+
+check-tests: pop3d
+	POP3D=./pop3d tests/run
+
+# Reports go to files, never to the client; any file is a failure.
+check-asan: pop3d-asan
+	rm -rf .asan && mkdir -p .asan && chmod 1777 .asan
+	ASAN_OPTIONS=log_path=$(CURDIR)/.asan/report:detect_leaks=1 \
+	UBSAN_OPTIONS=log_path=$(CURDIR)/.asan/report:print_stacktrace=1 \
+	    POP3D=./pop3d-asan tests/run
+	@if ls .asan/report* >/dev/null 2>&1; then cat .asan/report*; \
+	    echo "sanitizer reports found"; exit 1; fi
+
+check-valgrind: pop3d
+	POP3D_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full \
+	    --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect" \
+	    TEST_FILTER=.t: tests/run
+
+check-lint:
+	mandoc -Tlint -W warning man/pop3d.8
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	    --inline-suppr --std=c11 -D_GNU_SOURCE $(SRCS)
+	clang-tidy --quiet $(SRCS) -- $(STDFLAGS) $(CPPFLAGS)
+
+check-fuzz:
+	$(MAKE) -C fuzz check
+
+check-deps:
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $(CHECK_DEPS)
+
+demo-deps:
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $(DEMO_DEPS)
+
+demo: pop3d
+	sh dist/demo
+
+bench: pop3d
+	bench/run
+
+fuzz:
+	$(MAKE) -C fuzz run
+
+install: pop3d
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(DOCDIR)/examples
+	$(INSTALL) -m 0755 pop3d $(DESTDIR)$(SBINDIR)/pop3d
+	$(INSTALL) -m 0644 man/pop3d.8 $(DESTDIR)$(MANDIR)/man8/pop3d.8
+	$(INSTALL) -m 0644 dist/pop3d.inetd dist/pop3d.xinetd \
+	    dist/pop3d.socket dist/pop3d@.service \
+	    $(DESTDIR)$(DOCDIR)/examples
 
 clean:
-	rm -f pop3d $(OBJS)
+	rm -f pop3d pop3d-asan $(OBJS)
+	rm -rf .asan
 
-.PHONY: all clean
+.PHONY: all check check-build check-tests check-asan check-valgrind \
+	check-lint check-fuzz check-deps demo-deps demo bench fuzz install \
+	clean

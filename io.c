@@ -46,6 +46,12 @@ io_init(int timeout_sec)
 {
 	int fd, flags;
 
+	in_start = in_end = 0;
+	in_discarding = 0;
+	out_len = 0;
+	written = 0;
+	failure = IO_OK;
+	signal_flag = 0;
 	timeout_msec = timeout_sec * 1000;
 	for (fd = 0; fd <= 1; fd++) {
 		flags = fcntl(fd, F_GETFL);

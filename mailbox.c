@@ -30,6 +30,7 @@
 
 #include <xxhash.h>
 
+#include "journal.h"
 #include "mailbox.h"
 
 /* A scan's result: the messages of a file up to the caps. */
@@ -649,20 +650,95 @@ scan_run(struct mailbox *mb, int fd, off_t size, struct scan *s)
 	return r;
 }
 
+/* ---- Crash recovery --------------------------------------------------- */
+
+static void
+tick_dotlock(void *arg)
+{
+	dotlock_touch_if_due(arg);
+}
+
+/* Makes a directory entry change durable: fsync the directory. */
+static int
+sync_directory_of(const char *path)
+{
+	char dir[MAILBOX_PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int fd, r;
+
+	if (slash == NULL)
+		(void)strlcpy(dir, ".", sizeof(dir));
+	else if (slash == path)
+		(void)strlcpy(dir, "/", sizeof(dir));
+	else if (snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path),
+	    path) < 0)
+		return -1;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	r = fsync(fd);
+	(void)close(fd);
+	return r;
+}
+
+static int
+journal_remove(struct mailbox *mb)
+{
+	if (unlink(mb->journal_path) == -1 && errno != ENOENT)
+		return -1;
+	return sync_directory_of(mb->journal_path);
+}
+
+/*
+ * Finishes an update that a crash interrupted, if its journal is there.
+ * The caller holds both locks with fd open for writing.
+ */
+static int
+replay_journal(struct mailbox *mb, int fd)
+{
+	int jfd, r;
+
+	jfd = open(mb->journal_path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (jfd == -1 && errno == ENOENT)
+		return MBOX_OK;
+	if (jfd == -1) {
+		set_error(mb, "journal %s: %s", mb->journal_path,
+		    strerror(errno));
+		return MBOX_TEMP;
+	}
+	r = journal_replay(fd, jfd, tick_dotlock, mb);
+	(void)close(jfd);
+	if (r == -1) {
+		set_error(mb, "journal %s: replay failed: %s",
+		    mb->journal_path, strerror(errno));
+		return MBOX_TEMP;
+	}
+	if (journal_remove(mb) == -1) {
+		set_error(mb, "journal %s: %s", mb->journal_path,
+		    strerror(errno));
+		return MBOX_TEMP;
+	}
+	if (r == 1)
+		mb->recovered = 1;
+	return MBOX_OK;
+}
+
 /* ---- Session view ----------------------------------------------------- */
 
 int
 mbox_open(struct mailbox *mb, const char *path, uid_t owner)
 {
+	struct stat jst;
 	struct scan s;
-	int r, read_only;
+	int r, read_only, has_journal;
 
 	memset(mb, 0, sizeof(*mb));
 	mb->fd = -1;
 	mb->owner = owner;
 	if (strlcpy(mb->path, path, sizeof(mb->path)) >= sizeof(mb->path) ||
 	    snprintf(mb->lock_path, sizeof(mb->lock_path), "%s.lock", path) <
-	    0) {
+	    0 || journal_path_for(path, mb->journal_path,
+	    sizeof(mb->journal_path)) == -1) {
 		set_error(mb, "mailbox path too long");
 		return MBOX_PERM;
 	}
@@ -673,11 +749,17 @@ mbox_open(struct mailbox *mb, const char *path, uid_t owner)
 	r = check_file(mb, mb->fd, &mb->st);
 	if (r != MBOX_OK)
 		goto fail;
-	r = lock_acquire(mb, mb->fd, F_RDLCK);
+	/* A journal left by a crash is replayed first: that needs writing. */
+	has_journal = lstat(mb->journal_path, &jst) == 0;
+	r = lock_acquire(mb, mb->fd, has_journal && !read_only ? F_WRLCK :
+	    F_RDLCK);
 	if (r != MBOX_OK)
 		goto fail;
+	if (has_journal && !read_only)
+		r = replay_journal(mb, mb->fd);
 	/* Whatever happened while we waited for the locks counts. */
-	r = check_file(mb, mb->fd, &mb->st);
+	if (r == MBOX_OK)
+		r = check_file(mb, mb->fd, &mb->st);
 	if (r == MBOX_OK)
 		r = scan_run(mb, mb->fd, mb->st.st_size, &s);
 	lock_release(mb, mb->fd);
@@ -1104,14 +1186,10 @@ msg_uidl(const struct mailbox *mb, size_t i, char uidl[UIDL_MAX])
 
 /* ---- UPDATE ----------------------------------------------------------- */
 
-struct range {
-	off_t	start, end;
-};
-
 static int
 range_order(const void *a, const void *b)
 {
-	const struct range *x = a, *y = b;
+	const struct journal_range *x = a, *y = b;
 
 	return x->start < y->start ? -1 : x->start > y->start;
 }
@@ -1122,7 +1200,7 @@ range_order(const void *a, const void *b)
  * current message used at most once.  Returns the number found.
  */
 static size_t
-match_by_content(struct mailbox *mb, struct scan *cur, struct range *out)
+match_by_content(struct mailbox *mb, struct scan *cur, struct journal_range *out)
 {
 	struct message *m, *c;
 	char *used;
@@ -1170,7 +1248,7 @@ match_by_content(struct mailbox *mb, struct scan *cur, struct range *out)
  */
 static ssize_t
 update_targets(struct mailbox *mb, int fd, const struct stat *st,
-    struct range *out)
+    struct journal_range *out)
 {
 	struct scan cur;
 	size_t i, n = 0;
@@ -1202,49 +1280,49 @@ update_targets(struct mailbox *mb, int fd, const struct stat *st,
 	return (ssize_t)n;
 }
 
-/* Moves len bytes from src down to dst (dst < src), front to back. */
+/*
+ * Removes the sorted, disjoint ranges from fd.  Only a cut at the end is
+ * done directly (one ftruncate is atomic); anything that moves data goes
+ * through the journal.  On failure every message not removed is intact,
+ * now or after the replay the left journal makes the next login run.
+ */
 static int
-move_down(int fd, off_t src, off_t dst, off_t len, unsigned char *buf)
+remove_ranges(struct mailbox *mb, int fd, const struct journal_range *del,
+    size_t n, off_t size)
 {
-	size_t n;
-
-	while (len > 0) {
-		n = len < MBOX_WINDOW_BYTES ? (size_t)len : MBOX_WINDOW_BYTES;
-		if (pread_full(fd, buf, n, src) != (ssize_t)n ||
-		    pwrite(fd, buf, n, dst) != (ssize_t)n)
-			return -1;
-		src += (off_t)n;
-		dst += (off_t)n;
-		len -= (off_t)n;
-	}
-	return 0;
-}
-
-/* Removes the sorted, disjoint ranges from fd, keeping every other byte. */
-static int
-remove_ranges(struct mailbox *mb, int fd, const struct range *del, size_t n,
-    off_t size)
-{
-	unsigned char *buf;
-	off_t w, keep_end;
-	size_t k;
-	int r = 0;
+	int jfd, started = 0, r, saved;
 
 	if (n == 0)
 		return 0;
-	buf = malloc(MBOX_WINDOW_BYTES);
-	if (buf == NULL)
-		return -1;
-	w = del[0].start;
-	for (k = 0; k < n && r == 0; k++) {
-		keep_end = k + 1 < n ? del[k + 1].start : size;
-		r = move_down(fd, del[k].end, w, keep_end - del[k].end, buf);
-		w += keep_end - del[k].end;
-		dotlock_touch_if_due(mb);
+	if (!journal_needed(del, n, size)) {
+		if (ftruncate(fd, del[0].start) == -1)
+			return -1;
+		journal_fault_point();
+		r = fsync(fd);
+		journal_fault_point();
+		return r;
 	}
-	free(buf);
-	if (r == 0 && (ftruncate(fd, w) == -1 || fsync(fd) == -1))
-		r = -1;
+	jfd = open(mb->journal_path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (jfd == -1)
+		return -1;
+	if (sync_directory_of(mb->journal_path) == -1) {
+		saved = errno;
+		(void)close(jfd);
+		(void)unlink(mb->journal_path);
+		errno = saved;
+		return -1;
+	}
+	r = journal_remove_ranges(fd, jfd, del, n, size, tick_dotlock, mb,
+	    &started);
+	saved = errno;
+	if (r == -1 && started && journal_replay(fd, jfd, tick_dotlock,
+	    mb) != -1)
+		r = 0;		/* a passing error; the replay finished it */
+	(void)close(jfd);
+	if (r == 0 || !started)
+		(void)journal_remove(mb);
+	errno = saved;
 	return r;
 }
 
@@ -1311,7 +1389,7 @@ int
 mbox_update(struct mailbox *mb, size_t *deleted_r)
 {
 	sigset_t block, saved;
-	struct range *del = NULL;
+	struct journal_range *del = NULL;
 	struct stat st;
 	ssize_t n = 0;
 	size_t i, marked = 0;
@@ -1329,6 +1407,13 @@ mbox_update(struct mailbox *mb, size_t *deleted_r)
 	r = update_lock(mb, &fd, &st);
 	if (r != MBOX_OK || fd == -1)
 		goto out;
+	r = replay_journal(mb, fd);
+	if (r != MBOX_OK)
+		goto unlock;
+	if (mb->recovered && fstat(fd, &st) == -1) {
+		r = MBOX_TEMP;
+		goto unlock;
+	}
 	del = reallocarray(NULL, marked, sizeof(*del));
 	if (del == NULL) {
 		set_error(mb, "out of memory");

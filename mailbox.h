@@ -42,6 +42,7 @@ struct message {
 struct mailbox {
 	char		 path[MAILBOX_PATH_MAX];
 	char		 lock_path[MAILBOX_PATH_MAX + 8];
+	char		 journal_path[MAILBOX_PATH_MAX + 32];
 	int		 fd;			/* -1: no file (empty maildrop) */
 	int		 read_only;
 	uid_t		 owner;
@@ -51,6 +52,7 @@ struct mailbox {
 	size_t		 count;
 	int		 dotlock_held;
 	time_t		 dotlock_touched;
+	int		 recovered;		/* a crashed update was finished */
 	char		 error[256];		/* why the last call failed */
 };
 

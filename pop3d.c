@@ -961,9 +961,12 @@ parse_options(int argc, char *argv[], struct options *opt)
 int
 main(int argc, char *argv[])
 {
-	static struct session s;
-	static struct options opt;
+	struct session s;
+	struct options opt;
 
+	memset(&s, 0, sizeof(s));
+	memset(&opt, 0, sizeof(opt));
+	optind = 1;
 	if (parse_options(argc, argv, &opt) == -1)
 		return 2;
 	if (setup_fds(opt.debug) == -1)

@@ -1,0 +1,564 @@
+/*
+ * journal.c: removing byte ranges from a file in place, crash-safely.
+ *
+ * Deleting messages from an mbox means moving every kept byte after the
+ * first deleted one down over the gap.  Done naively, a crash in the middle
+ * of a move whose source and destination overlap leaves a message with a
+ * chunk of itself in two places.  The inode must stay (delivery agents wait
+ * on its locks), so the fix is a journal in a file of its own:
+ *
+ *   1. The journal gets its header (the file's inode and size, the ranges
+ *      to remove), its space reserved and is synced before the mailbox is
+ *      touched; ENOSPC can only happen here, when nothing has changed.
+ *   2. Each step moves one chunk down.  Before the write, the step is
+ *      recorded and synced: its destination, source and length, and, when
+ *      source and destination overlap, a copy of the source bytes.  After
+ *      the write the mailbox is synced before the next step is recorded.
+ *      Steps alternate between two slots, so a torn record never destroys
+ *      the previous one.
+ *   3. The last step records the truncation, with a fingerprint of the
+ *      bytes it removes, then truncates and syncs.  The caller then
+ *      removes the journal.
+ *
+ * Replay (at the next login, or pop3d --recover) redoes the newest valid
+ * step, which is idempotent: a recorded copy is written again, and a
+ * non-overlapping source is intact because every earlier write landed
+ * below it.  Then it carries on from there, including any mail appended
+ * after the crash, and truncates.  Until replay, other readers may see a
+ * duplicated chunk; after it, every kept message is whole and in place.
+ *
+ * Trusts: the mailbox (already locked by the caller) and the journal, whose
+ * records are checked with XXH3-64 before use; a journal that fails its
+ * checks, or names another inode, is ignored.  Runs as the user.
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stddef.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <xxhash.h>
+
+#include "journal.h"
+#include "params.h"
+
+#define JOURNAL_MAGIC	"pop3d-journal-1\n"
+#define JOURNAL_BLOCK	4096
+#define STEP_MOVE	1
+#define STEP_TRUNCATE	2
+/* Bytes of the removed tail fingerprinted by a truncate step. */
+#define TAIL_PRINT	4096
+#define COPY_BYTES	(1024 * 1024)
+
+struct journal_header {
+	char		magic[16];
+	uint64_t	ino;		/* the mailbox's */
+	uint64_t	size;		/* its size when the update began */
+	uint64_t	nranges;
+	uint64_t	slot_data;	/* bytes of source copy per slot */
+	uint64_t	check;		/* XXH3-64 of the above and the ranges */
+};
+
+struct journal_slot {
+	uint64_t	seq;		/* 1, 2, ...; the newest valid wins */
+	uint64_t	kind;
+	uint64_t	dst, src, len;	/* a move */
+	uint64_t	has_data;	/* the source bytes follow the slot */
+	uint64_t	size_before;	/* a truncation: from, to */
+	uint64_t	new_size;
+	uint64_t	data_check;	/* XXH3-64 of the data or the tail */
+	uint64_t	check;		/* XXH3-64 of the fields above */
+};
+
+struct journal {
+	int				 fd, jfd;
+	const struct journal_range	*ranges;
+	size_t				 n;
+	off_t				 size;		/* of the file now */
+	off_t				 slots_off;
+	size_t				 slot_data;
+	uint64_t			 seq;
+	unsigned char			*buf;		/* slot_data bytes */
+	unsigned char			*copy;		/* COPY_BYTES */
+	journal_tick			 tick;
+	void				*arg;
+};
+
+/*
+ * Test builds (-DPOP3D_FAULT_INJECTION) die by SIGKILL at the N-th write,
+ * truncate or sync of an update, N from POP3D_FAULT_AFTER, so the tests can
+ * crash pop3d at every point and check what the next session sees.
+ */
+void
+journal_fault_point(void)
+{
+#ifdef POP3D_FAULT_INJECTION
+	static long count, after = -1;
+	const char *env;
+
+	if (after == -1) {
+		env = getenv("POP3D_FAULT_AFTER");
+		after = env != NULL ? strtol(env, NULL, 10) : 0;
+	}
+	if (after > 0 && ++count == after)
+		(void)kill(getpid(), SIGKILL);
+#endif
+}
+
+/* The journal of dir/name is dir/.name.pop3d-journal. */
+int
+journal_path_for(const char *mailbox, char *out, size_t size)
+{
+	const char *slash = strrchr(mailbox, '/');
+	int n;
+
+	if (slash == NULL)
+		n = snprintf(out, size, ".%s.pop3d-journal", mailbox);
+	else
+		n = snprintf(out, size, "%.*s/.%s.pop3d-journal",
+		    (int)(slash - mailbox), mailbox, slash + 1);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+static ssize_t
+pread_all(int fd, void *buf, size_t len, off_t off)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = pread(fd, (char *)buf + done, len - done, off + (off_t)done);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n == 0 ? (ssize_t)done : -1;
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+static int
+pwrite_all(int fd, const void *buf, size_t len, off_t off)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = pwrite(fd, (const char *)buf + done, len - done,
+		    off + (off_t)done);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+/* Every mutation of an update goes through here: one fault point each. */
+static int
+update_write(int fd, const void *buf, size_t len, off_t off)
+{
+	int r = pwrite_all(fd, buf, len, off);
+
+	journal_fault_point();
+	return r;
+}
+
+static int
+update_sync(int fd)
+{
+	int r = fdatasync(fd);
+
+	journal_fault_point();
+	return r;
+}
+
+static uint64_t
+slot_checksum(const struct journal_slot *s)
+{
+	return XXH3_64bits(s, offsetof(struct journal_slot, check));
+}
+
+static off_t
+slot_offset(const struct journal *j, uint64_t seq)
+{
+	return j->slots_off +
+	    (off_t)(seq % 2) * (off_t)(JOURNAL_BLOCK + j->slot_data);
+}
+
+/* Records a step durably; the data, if any, is in j->buf. */
+static int
+record_step(struct journal *j, struct journal_slot *s)
+{
+	off_t off;
+
+	s->seq = ++j->seq;
+	s->data_check = s->has_data ? XXH3_64bits(j->buf, (size_t)s->len) :
+	    s->data_check;
+	s->check = slot_checksum(s);
+	off = slot_offset(j, s->seq);
+	if (s->has_data &&
+	    update_write(j->jfd, j->buf, (size_t)s->len, off + JOURNAL_BLOCK))
+		return -1;
+	if (update_write(j->jfd, s, sizeof(*s), off) == -1)
+		return -1;
+	return update_sync(j->jfd);
+}
+
+/* Copies [src, src+len) down to dst; they do not overlap. */
+static int
+copy_down(struct journal *j, off_t dst, off_t src, off_t len)
+{
+	size_t n;
+
+	while (len > 0) {
+		n = len < COPY_BYTES ? (size_t)len : COPY_BYTES;
+		if (pread_all(j->fd, j->copy, n, src) != (ssize_t)n ||
+		    update_write(j->fd, j->copy, n, dst) == -1)
+			return -1;
+		dst += (off_t)n;
+		src += (off_t)n;
+		len -= (off_t)n;
+	}
+	return 0;
+}
+
+/* Carries out a recorded move (again, in a replay) and syncs it. */
+static int
+apply_move(struct journal *j, const struct journal_slot *s)
+{
+	int r;
+
+	if (s->has_data)
+		r = update_write(j->fd, j->buf, (size_t)s->len, (off_t)s->dst);
+	else
+		r = copy_down(j, (off_t)s->dst, (off_t)s->src, (off_t)s->len);
+	if (r == -1)
+		return -1;
+	if (j->tick != NULL)
+		j->tick(j->arg);
+	return update_sync(j->fd);
+}
+
+static int
+step_move(struct journal *j, off_t dst, off_t src, off_t len)
+{
+	struct journal_slot s;
+
+	memset(&s, 0, sizeof(s));
+	s.kind = STEP_MOVE;
+	s.dst = (uint64_t)dst;
+	s.src = (uint64_t)src;
+	s.len = (uint64_t)len;
+	/* Overlapping: the write destroys source bytes, so keep a copy. */
+	s.has_data = len > src - dst;
+	if (s.has_data &&
+	    pread_all(j->fd, j->buf, (size_t)len, src) != (ssize_t)len)
+		return -1;
+	if (record_step(j, &s) == -1)
+		return -1;
+	return apply_move(j, &s);
+}
+
+static uint64_t
+tail_print(struct journal *j, off_t from)
+{
+	size_t n;
+
+	n = j->size - from < TAIL_PRINT ? (size_t)(j->size - from) : TAIL_PRINT;
+	if (n > j->slot_data)
+		n = j->slot_data;
+	if (pread_all(j->fd, j->buf, n, from) != (ssize_t)n)
+		return 0;
+	return XXH3_64bits(j->buf, n);
+}
+
+static int
+step_truncate(struct journal *j, off_t new_size)
+{
+	struct journal_slot s;
+
+	memset(&s, 0, sizeof(s));
+	s.kind = STEP_TRUNCATE;
+	s.size_before = (uint64_t)j->size;
+	s.new_size = (uint64_t)new_size;
+	s.data_check = tail_print(j, new_size);
+	if (record_step(j, &s) == -1)
+		return -1;
+	if (ftruncate(j->fd, new_size) == -1)
+		return -1;
+	journal_fault_point();
+	return update_sync(j->fd);
+}
+
+/*
+ * Moves everything kept, from the state "[0, w) is final, [r, size) is
+ * untouched", down, and truncates.  A step moves at most slot_data bytes
+ * when it must carry a copy, or up to the whole gap when it need not.
+ */
+static int
+compact_from(struct journal *j, off_t w, off_t r)
+{
+	size_t k = 0;
+	off_t seg_end, len, gap;
+
+	while (r < j->size) {
+		while (k < j->n && j->ranges[k].end <= r)
+			k++;
+		if (k < j->n && j->ranges[k].start <= r) {
+			r = j->ranges[k].end;
+			continue;
+		}
+		seg_end = k < j->n ? j->ranges[k].start : j->size;
+		gap = r - w;
+		len = seg_end - r;
+		if (gap == 0) {
+			w = r = seg_end;
+			continue;
+		}
+		if (gap >= (off_t)j->slot_data) {
+			if (len > gap)
+				len = gap;
+		} else if (len > (off_t)j->slot_data)
+			len = (off_t)j->slot_data;
+		if (step_move(j, w, r, len) == -1)
+			return -1;
+		w += len;
+		r += len;
+	}
+	return step_truncate(j, w);
+}
+
+/*
+ * Nothing to move (only a tail to cut) needs no journal: one ftruncate
+ * either happened or did not.
+ */
+int
+journal_needed(const struct journal_range *ranges, size_t n, off_t size)
+{
+	size_t k;
+
+	if (n == 0)
+		return 0;
+	for (k = 0; k + 1 < n; k++)
+		if (ranges[k].end != ranges[k + 1].start)
+			return 1;
+	return ranges[n - 1].end != size;
+}
+
+static int
+journal_setup(struct journal *j, int fd, int jfd, size_t slot_data)
+{
+	memset(j, 0, sizeof(*j));
+	j->fd = fd;
+	j->jfd = jfd;
+	j->slot_data = slot_data > 0 ? slot_data : 1;
+	j->buf = malloc(j->slot_data);
+	j->copy = malloc(COPY_BYTES);
+	if (j->buf == NULL || j->copy == NULL) {
+		free(j->buf);
+		free(j->copy);
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+journal_free(struct journal *j)
+{
+	free(j->buf);
+	free(j->copy);
+}
+
+static uint64_t
+header_checksum(const struct journal_header *h,
+    const struct journal_range *ranges)
+{
+	XXH64_hash_t a, b;
+
+	a = XXH3_64bits(h, offsetof(struct journal_header, check));
+	b = XXH3_64bits(ranges, (size_t)h->nranges * sizeof(*ranges));
+	return a ^ (b * 0x9e3779b97f4a7c15ULL);
+}
+
+/*
+ * Removes the sorted, disjoint ranges from fd (of size size) through the
+ * journal jfd, a new empty file.  On failure with *started_r still 0
+ * nothing has changed; after it, the journal holds what a replay needs.
+ */
+int
+journal_remove_ranges(int fd, int jfd, const struct journal_range *ranges,
+    size_t n, off_t size, journal_tick tick, void *arg, int *started_r)
+{
+	struct journal_header h;
+	struct journal j;
+	struct stat st;
+	off_t move, total;
+	size_t slot_data;
+	int r;
+
+	if (fstat(fd, &st) == -1)
+		return -1;
+	/* At most this much is kept after the first range: slots need no more. */
+	move = size - ranges[0].end;
+	slot_data = move < JOURNAL_CHUNK_BYTES ? (size_t)move :
+	    JOURNAL_CHUNK_BYTES;
+	if (journal_setup(&j, fd, jfd, slot_data) == -1)
+		return -1;
+	j.ranges = ranges;
+	j.n = n;
+	j.size = size;
+	j.tick = tick;
+	j.arg = arg;
+	j.slots_off = JOURNAL_BLOCK + (((off_t)(n * sizeof(*ranges)) +
+	    JOURNAL_BLOCK - 1) / JOURNAL_BLOCK) * JOURNAL_BLOCK;
+	total = j.slots_off + 2 * (off_t)(JOURNAL_BLOCK + j.slot_data);
+
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, JOURNAL_MAGIC, sizeof(h.magic));
+	h.ino = (uint64_t)st.st_ino;
+	h.size = (uint64_t)size;
+	h.nranges = n;
+	h.slot_data = j.slot_data;
+	h.check = header_checksum(&h, ranges);
+	/* Space first: a full disk must fail before the mailbox changes. */
+	r = posix_fallocate(jfd, 0, total);
+	if (r != 0) {
+		errno = r;
+		r = -1;
+	} else if (update_write(jfd, ranges, n * sizeof(*ranges),
+	    JOURNAL_BLOCK) == -1 ||
+	    update_write(jfd, &h, sizeof(h), 0) == -1 || update_sync(jfd) == -1)
+		r = -1;
+	else {
+		*started_r = 1;
+		r = compact_from(&j, ranges[0].start, ranges[0].start);
+	}
+	journal_free(&j);
+	return r;
+}
+
+/* Reads slot k; 0 when it is valid, with its data in j->buf. */
+static int
+read_slot(struct journal *j, int k, struct journal_slot *s)
+{
+	off_t off = j->slots_off + (off_t)k * (off_t)(JOURNAL_BLOCK +
+	    j->slot_data);
+
+	if (pread_all(j->jfd, s, sizeof(*s), off) != (ssize_t)sizeof(*s) ||
+	    s->seq == 0 || s->check != slot_checksum(s))
+		return -1;
+	if (s->kind == STEP_MOVE && (s->dst >= s->src ||
+	    s->src + s->len > (uint64_t)j->size))
+		return -1;
+	if (s->kind == STEP_MOVE && s->has_data) {
+		if (s->len > j->slot_data || pread_all(j->jfd, j->buf,
+		    (size_t)s->len, off + JOURNAL_BLOCK) != (ssize_t)s->len ||
+		    XXH3_64bits(j->buf, (size_t)s->len) != s->data_check)
+			return -1;
+	}
+	return s->kind == STEP_MOVE || s->kind == STEP_TRUNCATE ? 0 : -1;
+}
+
+static int
+ranges_valid(const struct journal_range *r, size_t n, off_t size)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if (r[k].start < 0 || r[k].start >= r[k].end ||
+		    r[k].end > size || (k > 0 && r[k].start < r[k - 1].end))
+			return 0;
+	return n > 0;
+}
+
+static int
+replay_newest(struct journal *j)
+{
+	struct journal_slot a, b, *s;
+	int va, vb;
+
+	va = read_slot(j, 0, &a) == 0;
+	vb = read_slot(j, 1, &b) == 0;
+	if (!va && !vb)
+		return 0;	/* no step was ever recorded: nothing changed */
+	s = va && (!vb || a.seq > b.seq) ? &a : &b;
+	/* j->buf holds the data of the slot read last: re-read the winner. */
+	if (read_slot(j, s == &a ? 0 : 1, s) == -1)
+		return -1;
+	j->seq = s->seq;
+	if (s->kind == STEP_MOVE) {
+		if (apply_move(j, s) == -1)
+			return -1;
+		return compact_from(j, (off_t)(s->dst + s->len),
+		    (off_t)(s->src + s->len));
+	}
+	/* Truncated already, unless the removed tail is still there. */
+	if ((off_t)s->size_before > j->size ||
+	    tail_print(j, (off_t)s->new_size) != s->data_check)
+		return 0;
+	return compact_from(j, (off_t)s->new_size, (off_t)s->size_before);
+}
+
+/*
+ * Finishes the update that journal jfd records on fd, if it is for this
+ * file.  Returns 1 when the mailbox was repaired, 0 when there was nothing
+ * to do (the journal can go), -1 on failure (keep the journal).
+ */
+int
+journal_replay(int fd, int jfd, journal_tick tick, void *arg)
+{
+	struct journal_header h;
+	struct journal_range *ranges = NULL;
+	struct journal j;
+	struct stat st;
+	int r = 0;
+
+	if (fstat(fd, &st) == -1)
+		return -1;
+	if (pread_all(jfd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
+	    memcmp(h.magic, JOURNAL_MAGIC, sizeof(h.magic)) != 0 ||
+	    h.ino != (uint64_t)st.st_ino || h.nranges == 0 ||
+	    h.nranges > MBOX_MESSAGES_MAX || h.slot_data == 0 ||
+	    h.slot_data > JOURNAL_CHUNK_BYTES || (off_t)h.size > st.st_size)
+		return 0;	/* torn, foreign or outdated: ignore */
+	ranges = reallocarray(NULL, (size_t)h.nranges, sizeof(*ranges));
+	if (ranges == NULL)
+		return -1;
+	if (pread_all(jfd, ranges, (size_t)h.nranges * sizeof(*ranges),
+	    JOURNAL_BLOCK) != (ssize_t)(h.nranges * sizeof(*ranges)) ||
+	    header_checksum(&h, ranges) != h.check ||
+	    !ranges_valid(ranges, (size_t)h.nranges, (off_t)h.size)) {
+		free(ranges);
+		return 0;
+	}
+	if (journal_setup(&j, fd, jfd, (size_t)h.slot_data) == -1) {
+		free(ranges);
+		return -1;
+	}
+	j.ranges = ranges;
+	j.n = (size_t)h.nranges;
+	j.size = st.st_size;	/* with any mail appended since the crash */
+	j.tick = tick;
+	j.arg = arg;
+	j.slots_off = JOURNAL_BLOCK + (((off_t)(j.n * sizeof(*ranges)) +
+	    JOURNAL_BLOCK - 1) / JOURNAL_BLOCK) * JOURNAL_BLOCK;
+	r = replay_newest(&j);
+	if (r == 0 && j.seq > 0)
+		r = 1;
+	journal_free(&j);
+	free(ranges);
+	return r;
+}
