@@ -51,6 +51,11 @@ $(OBJS): $(HDRS)
 pop3d-asan: $(SRCS) $(HDRS)
 	$(CC) $(STDFLAGS) $(CPPFLAGS) $(SAN_FLAGS) -o $@ $(SRCS) $(LDLIBS)
 
+# Dies by SIGKILL at the N-th write/sync of an update (POP3D_FAULT_AFTER=N).
+pop3d-fault: $(SRCS) $(HDRS)
+	$(CC) $(STDFLAGS) $(CPPFLAGS) $(CFLAGS) -DPOP3D_FAULT_INJECTION \
+	    -DJOURNAL_CHUNK_BYTES=65536 -o $@ $(SRCS) $(LDLIBS)
+
 check: check-build check-tests check-asan check-valgrind check-lint \
        check-fuzz
 	@echo "make check: all passed"
@@ -112,7 +117,7 @@ install: pop3d
 	    $(DESTDIR)$(DOCDIR)/examples
 
 clean:
-	rm -f pop3d pop3d-asan $(OBJS)
+	rm -f pop3d pop3d-asan pop3d-fault $(OBJS)
 	rm -rf .asan
 
 .PHONY: all check check-build check-tests check-asan check-valgrind \

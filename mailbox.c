@@ -104,9 +104,10 @@ sleep_msec(long msec)
 /* ---- Locking ---------------------------------------------------------- */
 
 /*
- * A dotlock is stale when nobody has touched it for DOTLOCK_STALE_SEC and
- * the pid it may hold is not alive here: liblockfile's rule, which every
- * Debian delivery agent also applies in some form.
+ * liblockfile's rule, which Debian's tools follow in some form: a dotlock
+ * holding the pid of a process that no longer exists here is stale at
+ * once; one without a pid is stale when nobody touched it for
+ * DOTLOCK_STALE_SEC.
  */
 static int
 dotlock_is_stale(const char *path)
@@ -119,20 +120,18 @@ dotlock_is_stale(const char *path)
 
 	if (lstat(path, &st) == -1 || !S_ISREG(st.st_mode))
 		return 0;
-	if (time(NULL) - st.st_mtime < DOTLOCK_STALE_SEC)
-		return 0;
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd == -1)
-		return 1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	(void)close(fd);
-	if (n > 0) {
-		buf[n] = '\0';
-		pid = strtol(buf, NULL, 10);
+	if (fd != -1) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		(void)close(fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			pid = strtol(buf, NULL, 10);
+		}
 	}
-	if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
-		return 0;
-	return 1;
+	if (pid > 0)
+		return kill((pid_t)pid, 0) == -1 && errno == ESRCH;
+	return time(NULL) - st.st_mtime >= DOTLOCK_STALE_SEC;
 }
 
 /* 0 taken, 1 busy, -1 cannot (with the error set). */
@@ -144,6 +143,8 @@ dotlock_try(struct mailbox *mb)
 	fd = open(mb->lock_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0644);
 	if (fd != -1) {
+		/* The pid lets tools on this host see at once that we died. */
+		(void)dprintf(fd, "%ld\n", (long)getpid());
 		(void)close(fd);
 		mb->dotlock_held = 1;
 		mb->dotlock_touched = time(NULL);
