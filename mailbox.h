@@ -58,6 +58,7 @@ struct mailbox {
 
 int	mbox_open(struct mailbox *mb, const char *path, uid_t owner);
 void	mbox_close(struct mailbox *mb);
+int	mbox_recover(struct mailbox *mb, const char *path);
 off_t	msg_end(const struct mailbox *mb, size_t i);
 off_t	msg_region_end(const struct mailbox *mb, size_t i);
 int	msg_check(struct mailbox *mb, size_t i);

@@ -54,6 +54,7 @@ enum ending {
 };
 
 struct options {
+	const char	*recover;	/* --recover: repair this mailbox, exit */
 	const char	*users_file;
 	const char	*mailbox_template;
 	int		 timeout_sec;
@@ -900,7 +901,7 @@ static void
 usage(FILE *fp)
 {
 	(void)fprintf(fp, "usage: pop3d [-d] [-f users-file] [-m mailbox-template] "
-	    "[-t seconds]\n");
+	    "[-t seconds]\n       pop3d --recover mailbox\n");
 }
 
 static int
@@ -913,6 +914,7 @@ parse_options(int argc, char *argv[], struct options *opt)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "recover", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 }
 	};
 	uint64_t v;
@@ -946,6 +948,9 @@ parse_options(int argc, char *argv[], struct options *opt)
 		case 'V':
 			(void)printf("pop3d %s\n", POP3D_VERSION);
 			exit(0);
+		case 'R':
+			opt->recover = optarg;
+			break;
 		default:
 			usage(stderr);
 			return -1;
@@ -955,6 +960,27 @@ parse_options(int argc, char *argv[], struct options *opt)
 		usage(stderr);
 		return -1;
 	}
+	return 0;
+}
+
+/* pop3d --recover MAILBOX: finish a crashed update; say what happened. */
+static int
+recover_main(const char *path)
+{
+	struct mailbox mb;
+	int r;
+
+	r = mbox_recover(&mb, path);
+	if (r != MBOX_OK) {
+		(void)fprintf(stderr, "pop3d: %s\n", mb.error);
+		syslog(LOG_ERR, "recover: %s", mb.error);
+		return 1;
+	}
+	if (mb.recovered)
+		syslog(LOG_NOTICE, "recover: %s: finished an interrupted "
+		    "update", path);
+	(void)printf("%s: %s\n", path, mb.recovered ?
+	    "finished an interrupted update" : "nothing to recover");
 	return 0;
 }
 
@@ -969,6 +995,10 @@ main(int argc, char *argv[])
 	optind = 1;
 	if (parse_options(argc, argv, &opt) == -1)
 		return 2;
+	if (opt.recover != NULL) {
+		openlog("pop3d", LOG_PID, LOG_MAIL);
+		return recover_main(opt.recover);
+	}
 	if (setup_fds(opt.debug) == -1)
 		return 1;
 	openlog("pop3d", LOG_PID | LOG_NDELAY | (opt.debug ? LOG_PERROR : 0),
