@@ -33,6 +33,7 @@ static unsigned long long written;	/* octets sent, for the log */
 
 static int	timeout_msec;
 static enum io_status failure = IO_OK;	/* sticky once set */
+static int	write_failed;		/* nothing more can be sent */
 static volatile sig_atomic_t signal_flag;
 
 static int	saved_flags[2] = { -1, -1 };
@@ -51,6 +52,7 @@ io_init(int timeout_sec)
 	out_len = 0;
 	written = 0;
 	failure = IO_OK;
+	write_failed = 0;
 	signal_flag = 0;
 	timeout_msec = timeout_sec * 1000;
 	for (fd = 0; fd <= 1; fd++) {
@@ -151,8 +153,9 @@ io_flush(void)
 	size_t done = 0;
 	ssize_t n;
 
+	/* Replies already made still go out after EOF on input. */
 	while (done < out_len) {
-		if (failure != IO_OK)
+		if (write_failed)
 			return -1;
 		n = write(1, out_buf + done, out_len - done);
 		if (n > 0) {
@@ -164,30 +167,17 @@ io_flush(void)
 			continue;
 		if (n == -1 && errno == EAGAIN) {
 			/* Progress resets the stall timer: wait afresh. */
-			if (wait_for(1, POLLOUT) == -1)
+			if (wait_for(1, POLLOUT) == -1) {
+				write_failed = 1;
 				return -1;
+			}
 			continue;
 		}
+		write_failed = 1;
 		return fail(IO_ERROR);
 	}
 	out_len = 0;
 	return 0;
-}
-
-char *
-io_reserve(size_t len)
-{
-	if (len > sizeof(out_buf) || failure != IO_OK)
-		return NULL;
-	if (sizeof(out_buf) - out_len < len && io_flush() == -1)
-		return NULL;
-	return out_buf + out_len;
-}
-
-void
-io_commit(size_t len)
-{
-	out_len += len;
 }
 
 int
@@ -207,7 +197,7 @@ io_write(const void *data, size_t len)
 		p += room;
 		len -= room;
 	}
-	return failure == IO_OK ? 0 : -1;
+	return write_failed ? -1 : 0;
 }
 
 /* A status line: formatted, cut to REPLY_LINE_MAX with its CRLF. */

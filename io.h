@@ -21,8 +21,6 @@ enum io_status	io_read_line(char *line, size_t size, size_t *len_r);
 int		io_write(const void *data, size_t len);
 int		io_reply(const char *fmt, ...)
 		    __attribute__((format(printf, 1, 2)));
-char		*io_reserve(size_t len);
-void		io_commit(size_t len);
 int		io_flush(void);
 enum io_status	io_failure(void);
 unsigned long long io_bytes_written(void);

@@ -135,35 +135,129 @@ dotlock_is_stale(const char *path)
 	return time(NULL) - st.st_mtime >= DOTLOCK_STALE_SEC;
 }
 
+/* Makes a directory entry change durable: fsync the directory. */
+static int
+sync_directory_of(const char *path)
+{
+	char dir[MAILBOX_PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int fd, r;
+
+	if (slash == NULL)
+		(void)strlcpy(dir, ".", sizeof(dir));
+	else if (slash == path)
+		(void)strlcpy(dir, "/", sizeof(dir));
+	else if (snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path),
+	    path) < 0)
+		return -1;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	r = fsync(fd);
+	(void)close(fd);
+	return r;
+}
+
+/*
+ * The operations that need write access to the mailbox's directory, done
+ * here directly.  A session without that access (Debian's root:mail 2775
+ * spool) gets them from the privileged monitor instead (privsep.c), which
+ * runs these very functions for it.
+ */
+
+/* 0 taken, 1 busy, -1 cannot (errno set). */
+static int
+local_dotlock_create(struct mailbox *mb)
+{
+	int fd, tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		fd = open(mb->lock_path, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd != -1) {
+			/* A pid lets tools on this host see that we died. */
+			(void)dprintf(fd, "%ld\n", (long)getpid());
+			(void)close(fd);
+			return 0;
+		}
+		if (errno != EEXIST)
+			return -1;
+		if (!dotlock_is_stale(mb->lock_path) ||
+		    unlink(mb->lock_path) == -1)
+			return 1;
+	}
+	return 1;
+}
+
+static int
+local_dotlock_remove(struct mailbox *mb)
+{
+	return unlink(mb->lock_path);
+}
+
+static int
+local_dotlock_touch(struct mailbox *mb)
+{
+	return utimensat(AT_FDCWD, mb->lock_path, NULL, AT_SYMLINK_NOFOLLOW);
+}
+
+/* The journal is the user's own file, synced into the directory. */
+static int
+local_journal_create(struct mailbox *mb)
+{
+	int fd, saved;
+
+	fd = open(mb->journal_path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd == -1)
+		return -1;
+	if ((geteuid() == 0 && fchown(fd, mb->owner, (gid_t)-1) == -1) ||
+	    sync_directory_of(mb->journal_path) == -1) {
+		saved = errno;
+		(void)close(fd);
+		(void)unlink(mb->journal_path);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+static int
+local_journal_remove(struct mailbox *mb)
+{
+	if (unlink(mb->journal_path) == -1 && errno != ENOENT)
+		return -1;
+	return sync_directory_of(mb->journal_path);
+}
+
+const struct spool_ops mbox_local_spool = {
+	local_dotlock_create,
+	local_dotlock_remove,
+	local_dotlock_touch,
+	local_journal_create,
+	local_journal_remove
+};
+
 /* 0 taken, 1 busy, -1 cannot (with the error set). */
 static int
 dotlock_try(struct mailbox *mb)
 {
-	int fd;
+	int r;
 
-	fd = open(mb->lock_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0644);
-	if (fd != -1) {
-		/* The pid lets tools on this host see at once that we died. */
-		(void)dprintf(fd, "%ld\n", (long)getpid());
-		(void)close(fd);
+	r = mb->spool->dotlock_create(mb);
+	if (r == 0) {
 		mb->dotlock_held = 1;
 		mb->dotlock_touched = time(NULL);
-		return 0;
 	}
-	if (errno == EEXIST) {
-		if (dotlock_is_stale(mb->lock_path) &&
-		    unlink(mb->lock_path) == 0)
-			return dotlock_try(mb);
-		return 1;
-	}
+	if (r != -1)
+		return r;
 	/*
 	 * Falling back to fcntl alone would corrupt mail with dotlock-only
 	 * writers: refuse and say what the administrator must change.
 	 */
 	set_error(mb, "cannot create dotlock %s: %s (the mailbox directory "
-	    "must be writable for the user, see pop3d(8))", mb->lock_path,
-	    strerror(errno));
+	    "must be writable for the user, or pop3d started as root, see "
+	    "pop3d(8))", mb->lock_path, strerror(errno));
 	return -1;
 }
 
@@ -172,7 +266,7 @@ dotlock_release(struct mailbox *mb)
 {
 	if (!mb->dotlock_held)
 		return;
-	(void)unlink(mb->lock_path);
+	(void)mb->spool->dotlock_remove(mb);
 	mb->dotlock_held = 0;
 }
 
@@ -187,7 +281,7 @@ dotlock_touch_if_due(struct mailbox *mb)
 	now = time(NULL);
 	if (now - mb->dotlock_touched < DOTLOCK_TOUCH_SEC / 2)
 		return;
-	(void)utimensat(AT_FDCWD, mb->lock_path, NULL, AT_SYMLINK_NOFOLLOW);
+	(void)mb->spool->dotlock_touch(mb);
 	mb->dotlock_touched = now;
 }
 
@@ -660,37 +754,6 @@ tick_dotlock(void *arg)
 	dotlock_touch_if_due(arg);
 }
 
-/* Makes a directory entry change durable: fsync the directory. */
-static int
-sync_directory_of(const char *path)
-{
-	char dir[MAILBOX_PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	int fd, r;
-
-	if (slash == NULL)
-		(void)strlcpy(dir, ".", sizeof(dir));
-	else if (slash == path)
-		(void)strlcpy(dir, "/", sizeof(dir));
-	else if (snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path),
-	    path) < 0)
-		return -1;
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd == -1)
-		return -1;
-	r = fsync(fd);
-	(void)close(fd);
-	return r;
-}
-
-static int
-journal_remove(struct mailbox *mb)
-{
-	if (unlink(mb->journal_path) == -1 && errno != ENOENT)
-		return -1;
-	return sync_directory_of(mb->journal_path);
-}
-
 /*
  * Finishes an update that a crash interrupted, if its journal is there.
  * The caller holds both locks with fd open for writing.
@@ -715,7 +778,7 @@ replay_journal(struct mailbox *mb, int fd)
 		    mb->journal_path, strerror(errno));
 		return MBOX_TEMP;
 	}
-	if (journal_remove(mb) == -1) {
+	if (mb->spool->journal_remove(mb) == -1) {
 		set_error(mb, "journal %s: %s", mb->journal_path,
 		    strerror(errno));
 		return MBOX_TEMP;
@@ -728,25 +791,39 @@ replay_journal(struct mailbox *mb, int fd)
 	return MBOX_OK;
 }
 
-/* ---- Session view ----------------------------------------------------- */
-
+/* A closed mailbox for path: the file, its dotlock and its journal. */
 int
-mbox_open(struct mailbox *mb, const char *path, uid_t owner)
+mbox_set_paths(struct mailbox *mb, const char *path)
 {
-	struct stat jst;
-	struct scan s;
-	int r, read_only, has_journal;
-
 	memset(mb, 0, sizeof(*mb));
 	mb->fd = -1;
-	mb->owner = owner;
+	mb->spool = &mbox_local_spool;
+	mb->spool_fd = -1;
 	if (strlcpy(mb->path, path, sizeof(mb->path)) >= sizeof(mb->path) ||
 	    snprintf(mb->lock_path, sizeof(mb->lock_path), "%s.lock", path) <
 	    0 || journal_path_for(path, mb->journal_path,
 	    sizeof(mb->journal_path)) == -1) {
 		set_error(mb, "mailbox path too long");
-		return MBOX_PERM;
+		return -1;
 	}
+	return 0;
+}
+
+/* ---- Session view ----------------------------------------------------- */
+
+int
+mbox_open(struct mailbox *mb, const char *path, uid_t owner,
+    const struct spool_ops *spool, int spool_fd)
+{
+	struct stat jst;
+	struct scan s;
+	int r, read_only, has_journal;
+
+	if (mbox_set_paths(mb, path) == -1)
+		return MBOX_PERM;
+	mb->owner = owner;
+	mb->spool = spool;
+	mb->spool_fd = spool_fd;
 	mb->fd = open_mailbox_file(mb, &read_only, &r);
 	if (mb->fd == -1)
 		return r;	/* MBOX_OK: no file, an empty maildrop */
@@ -791,15 +868,8 @@ mbox_recover(struct mailbox *mb, const char *path)
 	struct stat st;
 	int r, read_only;
 
-	memset(mb, 0, sizeof(*mb));
-	mb->fd = -1;
-	if (strlcpy(mb->path, path, sizeof(mb->path)) >= sizeof(mb->path) ||
-	    snprintf(mb->lock_path, sizeof(mb->lock_path), "%s.lock", path) <
-	    0 || journal_path_for(path, mb->journal_path,
-	    sizeof(mb->journal_path)) == -1) {
-		set_error(mb, "mailbox path too long");
+	if (mbox_set_paths(mb, path) == -1)
 		return MBOX_PERM;
-	}
 	mb->fd = open_mailbox_file(mb, &read_only, &r);
 	if (mb->fd == -1)
 		return r;
@@ -1345,17 +1415,9 @@ remove_ranges(struct mailbox *mb, int fd, const struct journal_range *del,
 		journal_fault_point();
 		return r;
 	}
-	jfd = open(mb->journal_path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
+	jfd = mb->spool->journal_create(mb);
 	if (jfd == -1)
 		return -1;
-	if (sync_directory_of(mb->journal_path) == -1) {
-		saved = errno;
-		(void)close(jfd);
-		(void)unlink(mb->journal_path);
-		errno = saved;
-		return -1;
-	}
 	r = journal_remove_ranges(fd, jfd, del, n, size, tick_dotlock, mb,
 	    &started);
 	saved = errno;
@@ -1364,7 +1426,7 @@ remove_ranges(struct mailbox *mb, int fd, const struct journal_range *del,
 		r = 0;		/* a passing error; the replay finished it */
 	(void)close(jfd);
 	if (r == 0 || !started)
-		(void)journal_remove(mb);
+		(void)mb->spool->journal_remove(mb);
 	errno = saved;
 	return r;
 }

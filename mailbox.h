@@ -39,6 +39,23 @@ struct message {
 	uint32_t	flags;
 };
 
+struct mailbox;
+
+/*
+ * What needs write access to the mailbox's directory: the dotlock and the
+ * update journal.  Each returns -1 with errno on failure;
+ * dotlock_create returns 0 taken, 1 held by someone else.
+ */
+struct spool_ops {
+	int	(*dotlock_create)(struct mailbox *);
+	int	(*dotlock_remove)(struct mailbox *);
+	int	(*dotlock_touch)(struct mailbox *);
+	int	(*journal_create)(struct mailbox *);	/* an fd */
+	int	(*journal_remove)(struct mailbox *);
+};
+
+extern const struct spool_ops mbox_local_spool;
+
 struct mailbox {
 	char		 path[MAILBOX_PATH_MAX];
 	char		 lock_path[MAILBOX_PATH_MAX + 8];
@@ -53,10 +70,14 @@ struct mailbox {
 	int		 dotlock_held;
 	time_t		 dotlock_touched;
 	int		 recovered;		/* a crashed update was finished */
+	const struct spool_ops *spool;
+	int		 spool_fd;		/* the monitor, for privsep.c */
 	char		 error[256];		/* why the last call failed */
 };
 
-int	mbox_open(struct mailbox *mb, const char *path, uid_t owner);
+int	mbox_open(struct mailbox *mb, const char *path, uid_t owner,
+	    const struct spool_ops *spool, int spool_fd);
+int	mbox_set_paths(struct mailbox *mb, const char *path);
 void	mbox_close(struct mailbox *mb);
 int	mbox_recover(struct mailbox *mb, const char *path);
 off_t	msg_end(const struct mailbox *mb, size_t i);

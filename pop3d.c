@@ -501,7 +501,7 @@ start_transaction(struct session *s, const struct account *a)
 		return reply("-ERR [SYS/PERM] Mailbox unavailable, contact "
 		    "your administrator.");
 	}
-	r = mbox_open(&s->mb, path, getuid());
+	r = mbox_open(&s->mb, path, getuid(), &mbox_local_spool, -1);
 	if (r != MBOX_OK) {
 		syslog(LOG_ERR, "rip=%s user=%s: %s", s->rip, s->log_user,
 		    s->mb.error);
