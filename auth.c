@@ -21,6 +21,7 @@
 #include <pwd.h>
 #include <shadow.h>
 #include <stdio.h>
+#include <syslog.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -280,4 +281,59 @@ auth_become_user(const struct account *a, const char **reason_r)
 	if (setuid(0) != -1 || seteuid(0) != -1)
 		return -1;
 	return 0;
+}
+
+/*
+ * User names in logs: people type passwords into the user field, and log
+ * readers split on spaces and '='; keep 0x21-0x7E except '=' and '\',
+ * everything else as \xHH.
+ */
+void
+auth_escape_name(const char *in, char *out, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p;
+	size_t n = 0;
+
+	for (p = (const unsigned char *)in; *p != '\0' && n + 5 < size; p++) {
+		if (*p > 0x20 && *p < 0x7f && *p != '=' && *p != '\\') {
+			out[n++] = (char)*p;
+			continue;
+		}
+		out[n++] = '\\';
+		out[n++] = 'x';
+		out[n++] = hex[*p >> 4];
+		out[n++] = hex[*p & 15];
+	}
+	out[n] = '\0';
+}
+
+/*
+ * A login attempt: the check, and for a failure the log line (fail2ban
+ * reads it: the address comes first) and the delay, whatever the reason.
+ * Returns 0 or -1; the password is wiped.
+ */
+int
+auth_login(const struct auth_config *config, const char *rip,
+    const char *name, char *password, struct account *account_r)
+{
+	char log_name[4 * USER_NAME_MAX + 1];
+	struct timespec delay;
+	const char *reason;
+
+	if (strlen(name) > USER_NAME_MAX) {
+		explicit_bzero(password, strlen(password));
+		memset(account_r, 0, sizeof(*account_r));
+		reason = "user name too long";
+	} else if (auth_check_password(config, name, password, account_r,
+	    &reason) == 0)
+		return 0;
+	auth_escape_name(name, log_name, sizeof(log_name));
+	syslog(LOG_NOTICE, "login failed: rip=%s user=%s reason=%s", rip,
+	    account_r->exists ? log_name : "<unknown>", reason);
+	delay.tv_sec = AUTH_FAILURE_DELAY_MSEC / 1000;
+	delay.tv_nsec = (AUTH_FAILURE_DELAY_MSEC % 1000) * 1000000L;
+	while (nanosleep(&delay, &delay) == -1 && errno == EINTR)
+		;
+	return -1;
 }

@@ -6,6 +6,8 @@
 
 #include <sys/types.h>
 
+#include <stddef.h>
+
 #include "params.h"
 
 struct account {
@@ -27,5 +29,8 @@ int	auth_check_password(const struct auth_config *config,
 	    const char *name, char *password, struct account *account_r,
 	    const char **reason_r);
 int	auth_become_user(const struct account *account, const char **reason_r);
+int	auth_login(const struct auth_config *config, const char *rip,
+	    const char *name, char *password, struct account *account_r);
+void	auth_escape_name(const char *in, char *out, size_t size);
 
 #endif

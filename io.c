@@ -88,6 +88,32 @@ io_signal_pending(void)
 	return signal_flag != 0;
 }
 
+/*
+ * Privilege separation hands the input read ahead (pipelined commands
+ * after PASS) from the pre-login process to the session.
+ */
+size_t
+io_take_input(char *buf, size_t size)
+{
+	size_t n = in_end - in_start;
+
+	if (n > size)
+		n = size;
+	memcpy(buf, in_buf + in_start, n);
+	in_start = in_end = 0;
+	return n;
+}
+
+void
+io_give_input(const char *buf, size_t len)
+{
+	if (len > sizeof(in_buf))
+		len = sizeof(in_buf);
+	memcpy(in_buf, buf, len);
+	in_start = 0;
+	in_end = len;
+}
+
 unsigned long long
 io_bytes_written(void)
 {

@@ -791,6 +791,46 @@ replay_journal(struct mailbox *mb, int fd)
 	return MBOX_OK;
 }
 
+/*
+ * The mailbox path from a template: %u the user, %h the home directory,
+ * %% a percent sign.  The name has already passed authentication, but it
+ * becomes part of a path: no slashes, no leading dot.
+ */
+int
+mbox_path_expand(const char *tmpl, const char *name, const char *home,
+    char *out, size_t size)
+{
+	size_t n = 0, add;
+	const char *piece;
+
+	if (strchr(name, '/') != NULL || name[0] == '.' || name[0] == '\0')
+		return -1;
+	for (; *tmpl != '\0'; tmpl++) {
+		if (*tmpl != '%') {
+			if (n + 1 >= size)
+				return -1;
+			out[n++] = *tmpl;
+			continue;
+		}
+		tmpl++;
+		if (*tmpl == 'u')
+			piece = name;
+		else if (*tmpl == 'h' && home[0] != '\0')
+			piece = home;
+		else if (*tmpl == '%')
+			piece = "%";
+		else
+			return -1;
+		add = strlen(piece);
+		if (n + add >= size)
+			return -1;
+		memcpy(out + n, piece, add);
+		n += add;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
 /* A closed mailbox for path: the file, its dotlock and its journal. */
 int
 mbox_set_paths(struct mailbox *mb, const char *path)

@@ -78,6 +78,8 @@ struct mailbox {
 int	mbox_open(struct mailbox *mb, const char *path, uid_t owner,
 	    const struct spool_ops *spool, int spool_fd);
 int	mbox_set_paths(struct mailbox *mb, const char *path);
+int	mbox_path_expand(const char *tmpl, const char *name, const char *home,
+	    char *out, size_t size);
 void	mbox_close(struct mailbox *mb);
 int	mbox_recover(struct mailbox *mb, const char *path);
 off_t	msg_end(const struct mailbox *mb, size_t i);

@@ -84,4 +84,16 @@
 #define JOURNAL_CHUNK_BYTES		(8 * 1024 * 1024)
 #endif
 
+/*
+ * Privilege separation: the pre-login process's user (a dedicated system
+ * user if the site made one, else nobody) and its root directory, which
+ * must be empty and owned by root.
+ */
+#define PRIVSEP_USER			"pop3d"
+#define PRIVSEP_USER_FALLBACK		"nobody"
+#define PRIVSEP_CHROOT_DIR		"/var/lib/pop3d"
+
+/* System accounts below this uid (Debian's system users) cannot log in. */
+#define MIN_UID_DEFAULT			1000
+
 #endif

@@ -5,9 +5,9 @@
  * xinetd or systemd (Accept=yes).  Every byte of a command line is
  * untrusted: lines are checked for control and 8-bit bytes before they are
  * parsed, numbers are decimal digits only, and no reply ever echoes client
- * input.  When started as root this file still parses the client's commands
- * before login as root (privilege separation is not in this version); after
- * a successful login the process is the user and nothing else.
+ * input.  Started as root, this code never runs as root: before login it
+ * runs in privsep.c's unprivileged, chrooted pre-login process, after login
+ * as the user; the monitor does the few things that need root.
  */
 #include <sys/types.h>
 #include <sys/resource.h>
@@ -32,6 +32,7 @@
 #include "io.h"
 #include "mailbox.h"
 #include "params.h"
+#include "privsep.h"
 
 #define POP3D_VERSION	"0.1"
 
@@ -50,15 +51,20 @@ enum ending {
 	END_ERROR,
 	END_UPDATE_FAILED,
 	END_AUTH_FAILURES,
-	END_BAD_COMMANDS
+	END_BAD_COMMANDS,
+	END_HANDOVER		/* the pre-login process passed the session on */
 };
 
 struct options {
 	const char	*recover;	/* --recover: repair this mailbox, exit */
 	const char	*users_file;
 	const char	*mailbox_template;
+	const char	*privsep_user;
+	const char	*chroot_dir;
+	uid_t		 min_uid;
 	int		 timeout_sec;
 	int		 debug;
+	int		 trust_env_address;
 };
 
 struct session {
@@ -66,13 +72,13 @@ struct session {
 	enum ending	 ending;
 	const struct options *opt;
 	struct auth_config auth;
-	char		 user[USER_NAME_MAX + 1];
+	char		 user[USER_NAME_MAX + 2];	/* one more: too long */
 	int		 have_user;	/* USER accepted, PASS may follow */
-	int		 user_too_long;
 	int		 auth_failures;
 	int		 bad_commands;
 	char		 rip[64];	/* the client's address, for logs */
 	char		 log_user[4 * USER_NAME_MAX + 1];
+	int		 monitor_fd;	/* privsep.c's monitor, or -1 */
 	struct mailbox	 mb;
 	size_t		 live_count;	/* messages not marked deleted */
 	off_t		 live_octets;
@@ -96,33 +102,41 @@ static const char reply_auth_failed[] = "-ERR [AUTH] Authentication failed.";
 /* ---- Logging ---------------------------------------------------------- */
 
 /*
- * User names in logs: people type passwords into the user field, and log
- * readers split on spaces and '='; keep 0x21-0x7E except '=' and '\',
- * everything else as \xHH.
+ * The launcher's idea of the client, from the environment: systemd sets
+ * REMOTE_ADDR, inetutils-inetd TCPREMOTEIP, xinetd and stunnel REMOTE_HOST.
+ * Only a numeric address counts.
  */
-static void
-escape_for_log(const char *in, char *out, size_t size)
+static int
+env_address(char *buf, size_t size)
 {
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p;
-	size_t n = 0;
+	static const char *const names[] = {
+		"REMOTE_ADDR", "TCPREMOTEIP", "REMOTE_HOST"
+	};
+	unsigned char addr[sizeof(struct in6_addr)];
+	const char *v;
+	size_t i;
 
-	for (p = (const unsigned char *)in; *p != '\0' && n + 5 < size; p++) {
-		if (*p > 0x20 && *p < 0x7f && *p != '=' && *p != '\\') {
-			out[n++] = (char)*p;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		v = getenv(names[i]);
+		if (v == NULL || strlen(v) >= size)
 			continue;
+		if (inet_pton(AF_INET, v, addr) == 1 ||
+		    inet_pton(AF_INET6, v, addr) == 1) {
+			(void)strlcpy(buf, v, size);
+			return 0;
 		}
-		out[n++] = '\\';
-		out[n++] = 'x';
-		out[n++] = hex[*p >> 4];
-		out[n++] = hex[*p & 15];
 	}
-	out[n] = '\0';
+	return -1;
 }
 
-/* The peer from getpeername(0); IPv4-mapped IPv6 shown as IPv4. */
+/*
+ * The client's address, for logs only: getpeername(0), IPv4-mapped IPv6
+ * shown as IPv4.  The environment is believed only when fd 0 is not a TCP
+ * socket, or when --trust-env-address says the launcher (stunnel, whose
+ * fd 0 is a loopback connection) knows better.
+ */
 static void
-client_address(char *buf, size_t size)
+client_address(char *buf, size_t size, int trust_env)
 {
 	struct sockaddr_storage ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
@@ -130,6 +144,8 @@ client_address(char *buf, size_t size)
 	socklen_t len = sizeof(ss);
 	const char *r = NULL;
 
+	if (trust_env && env_address(buf, size) == 0)
+		return;
 	memset(&ss, 0, sizeof(ss));
 	if (getpeername(0, (struct sockaddr *)&ss, &len) == 0) {
 		if (ss.ss_family == AF_INET)
@@ -141,7 +157,7 @@ client_address(char *buf, size_t size)
 		else if (ss.ss_family == AF_INET6)
 			r = inet_ntop(AF_INET6, &sin6->sin6_addr, buf, size);
 	}
-	if (r == NULL)
+	if (r == NULL && env_address(buf, size) == -1)
 		(void)strlcpy(buf, "unknown", size);
 }
 
@@ -150,7 +166,7 @@ ending_name(enum ending e)
 {
 	static const char *const names[] = {
 		"quit", "eof", "timeout", "signal", "error", "update-failed",
-		"auth-failures", "bad-commands"
+		"auth-failures", "bad-commands", "handover"
 	};
 
 	return names[e];
@@ -396,68 +412,9 @@ cmd_user(struct session *s, struct command *c)
 	if (c->nargs != 1)
 		return reply_bad(s, reply_syntax);
 	/* The same answer for every name: no account enumeration. */
-	s->user_too_long = strlcpy(s->user, c->args[0], sizeof(s->user)) >=
-	    sizeof(s->user);
+	(void)strlcpy(s->user, c->args[0], sizeof(s->user));
 	s->have_user = 1;
 	return reply("+OK Send your password.");
-}
-
-/* %u the user, %h the home directory, %% a percent sign. */
-static int
-expand_template(const char *tmpl, const struct account *a, char *out,
-    size_t size)
-{
-	size_t n = 0, add;
-	const char *piece;
-	char pct[2] = "%";
-
-	/* The name becomes part of a path: no directories, no dot files. */
-	if (strchr(a->name, '/') != NULL || a->name[0] == '.')
-		return -1;
-	for (; *tmpl != '\0'; tmpl++) {
-		if (*tmpl != '%') {
-			if (n + 1 >= size)
-				return -1;
-			out[n++] = *tmpl;
-			continue;
-		}
-		tmpl++;
-		if (*tmpl == 'u')
-			piece = a->name;
-		else if (*tmpl == 'h' && a->home[0] != '\0')
-			piece = a->home;
-		else if (*tmpl == '%')
-			piece = pct;
-		else
-			return -1;
-		add = strlen(piece);
-		if (n + add >= size)
-			return -1;
-		memcpy(out + n, piece, add);
-		n += add;
-	}
-	out[n] = '\0';
-	return 0;
-}
-
-static void
-auth_failed(struct session *s, const struct account *a, const char *reason)
-{
-	struct timespec delay;
-
-	syslog(LOG_NOTICE, "login failed: rip=%s user=%s reason=%s", s->rip,
-	    a->exists ? s->log_user : "<unknown>", reason);
-	/* Slow down guessing; the same delay whatever the reason. */
-	delay.tv_sec = AUTH_FAILURE_DELAY_MSEC / 1000;
-	delay.tv_nsec = (AUTH_FAILURE_DELAY_MSEC % 1000) * 1000000L;
-	while (nanosleep(&delay, &delay) == -1 && errno == EINTR &&
-	    !io_signal_pending())
-		;
-	if (++s->auth_failures >= AUTH_FAILURES_MAX) {
-		s->state = STATE_DONE;
-		s->ending = END_AUTH_FAILURES;
-	}
-	(void)reply(reply_auth_failed);
 }
 
 static void
@@ -491,7 +448,7 @@ start_transaction(struct session *s, const struct account *a)
 		return reply("-ERR [SYS/PERM] Mailbox unavailable, contact "
 		    "your administrator.");
 	}
-	if (expand_template(s->opt->mailbox_template, a, path,
+	if (mbox_path_expand(s->opt->mailbox_template, a->name, a->home, path,
 	    sizeof(path)) == -1) {
 		syslog(LOG_ERR, "rip=%s user=%s: cannot expand mailbox "
 		    "template %s", s->rip, s->log_user,
@@ -501,7 +458,8 @@ start_transaction(struct session *s, const struct account *a)
 		return reply("-ERR [SYS/PERM] Mailbox unavailable, contact "
 		    "your administrator.");
 	}
-	r = mbox_open(&s->mb, path, getuid(), &mbox_local_spool, -1);
+	r = mbox_open(&s->mb, path, getuid(), s->monitor_fd != -1 ?
+	    &privsep_spool : &mbox_local_spool, s->monitor_fd);
 	if (r != MBOX_OK) {
 		syslog(LOG_ERR, "rip=%s user=%s: %s", s->rip, s->log_user,
 		    s->mb.error);
@@ -525,11 +483,27 @@ start_transaction(struct session *s, const struct account *a)
 	    s->live_count, (long long)s->live_octets);
 }
 
+/* The pre-login process is done: the session continues as the user. */
+static int
+hand_over(struct session *s)
+{
+	char input[IN_BUFFER_BYTES];
+	size_t len;
+
+	if (io_flush() == -1)
+		return -1;
+	len = io_take_input(input, sizeof(input));
+	if (privsep_handover(s->monitor_fd, input, len) == -1)
+		return -1;
+	s->state = STATE_DONE;
+	s->ending = END_HANDOVER;
+	return 0;
+}
+
 static int
 cmd_pass(struct session *s, struct command *c)
 {
 	struct account account;
-	const char *reason;
 	char *password = (char *)c->rest;
 	int r;
 
@@ -538,19 +512,27 @@ cmd_pass(struct session *s, struct command *c)
 		return reply_bad(s, reply_state);
 	}
 	s->have_user = 0;
-	escape_for_log(s->user, s->log_user, sizeof(s->log_user));
-	r = s->user_too_long ? -1 : auth_check_password(&s->auth, s->user,
-	    password, &account, &reason);
-	explicit_bzero(password, strlen(password));
-	if (s->user_too_long) {
-		memset(&account, 0, sizeof(account));
-		reason = "user name too long";
+	auth_escape_name(s->user, s->log_user, sizeof(s->log_user));
+	if (s->monitor_fd == -1) {
+		r = auth_login(&s->auth, s->rip, s->user, password, &account);
+		if (r == 0)
+			return start_transaction(s, &account);
+	} else {
+		r = privsep_login(s->monitor_fd, s->user, password);
+		if (r == 0)
+			return hand_over(s);
+		if (r == -3) {
+			s->state = STATE_DONE;
+			s->ending = END_ERROR;
+			return reply("-ERR [SYS/TEMP] Server unavailable.");
+		}
 	}
-	if (r == -1) {
-		auth_failed(s, &account, reason);
-		return 0;
+	/* The monitor counts too, and stops answering past the limit. */
+	if (++s->auth_failures >= AUTH_FAILURES_MAX || r == -2) {
+		s->state = STATE_DONE;
+		s->ending = END_AUTH_FAILURES;
 	}
-	return start_transaction(s, &account);
+	return reply(reply_auth_failed);
 }
 
 static int
@@ -802,8 +784,6 @@ session_run(struct session *s)
 	enum io_status st;
 	size_t len;
 
-	if (reply("+OK POP3 server ready.") == -1)
-		return;
 	while (s->state != STATE_DONE) {
 		st = io_read_line(line, sizeof(line), &len);
 		if (st == IO_TOO_LONG) {
@@ -901,7 +881,10 @@ static void
 usage(FILE *fp)
 {
 	(void)fprintf(fp, "usage: pop3d [-d] [-f users-file] [-m mailbox-template] "
-	    "[-t seconds]\n       pop3d --recover mailbox\n");
+	    "[-t seconds]\n"
+	    "             [--privsep-user=user] [--chroot=dir] [--min-uid=uid]\n"
+	    "             [--trust-env-address]\n"
+	    "       pop3d --recover mailbox\n");
 }
 
 static int
@@ -915,6 +898,10 @@ parse_options(int argc, char *argv[], struct options *opt)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "recover", required_argument, NULL, 'R' },
+		{ "privsep-user", required_argument, NULL, 'U' },
+		{ "chroot", required_argument, NULL, 'C' },
+		{ "min-uid", required_argument, NULL, 'M' },
+		{ "trust-env-address", no_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 }
 	};
 	uint64_t v;
@@ -922,6 +909,8 @@ parse_options(int argc, char *argv[], struct options *opt)
 
 	opt->mailbox_template = "/var/mail/%u";
 	opt->timeout_sec = IDLE_TIMEOUT_SEC_DEFAULT;
+	opt->chroot_dir = PRIVSEP_CHROOT_DIR;
+	opt->min_uid = MIN_UID_DEFAULT;
 	while ((ch = getopt_long(argc, argv, "df:m:t:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
@@ -950,6 +939,23 @@ parse_options(int argc, char *argv[], struct options *opt)
 			exit(0);
 		case 'R':
 			opt->recover = optarg;
+			break;
+		case 'U':
+			opt->privsep_user = optarg;
+			break;
+		case 'C':
+			opt->chroot_dir = optarg;
+			break;
+		case 'M':
+			if (parse_number(optarg, &v) == -1 || v == 0 ||
+			    v > 0xfffffffeULL) {
+				(void)fprintf(stderr, "pop3d: bad --min-uid\n");
+				return -1;
+			}
+			opt->min_uid = (uid_t)v;
+			break;
+		case 'E':
+			opt->trust_env_address = 1;
 			break;
 		default:
 			usage(stderr);
@@ -984,6 +990,38 @@ recover_main(const char *path)
 	return 0;
 }
 
+/*
+ * Started as root: split (privsep.c) and carry on in whichever child this
+ * process becomes.  Returns -1 when the split cannot be made.
+ */
+static int
+start_privsep(struct session *s, const struct options *opt)
+{
+	struct privsep_config config;
+	static struct privsep_result split;
+
+	memset(&config, 0, sizeof(config));
+	config.user = opt->privsep_user;
+	config.chroot_dir = opt->chroot_dir;
+	config.mailbox_template = opt->mailbox_template;
+	config.auth = &s->auth;
+	config.rip = s->rip;
+	if (privsep_start(&config, &split) == -1)
+		return -1;
+	s->monitor_fd = split.monitor_fd;
+	if (split.role == PRIVSEP_PRELOGIN)
+		return reply("+OK POP3 server ready.");
+	/* The session: the user now, with the input read ahead. */
+	if (setup_process() == -1)
+		return -1;
+	io_init(opt->timeout_sec);
+	io_give_input(split.input, split.input_len);
+	auth_escape_name(split.account.name, s->log_user, sizeof(s->log_user));
+	(void)start_transaction(s, &split.account);
+	explicit_bzero(&split, sizeof(split));
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -1003,21 +1041,25 @@ main(int argc, char *argv[])
 		return 1;
 	openlog("pop3d", LOG_PID | LOG_NDELAY | (opt.debug ? LOG_PERROR : 0),
 	    LOG_MAIL);
-	if (setup_process() == -1 || auth_init() == -1) {
-		syslog(LOG_ERR, "cannot set up the process: %s",
-		    strerror(errno));
-		(void)io_reply("-ERR [SYS/TEMP] Server unavailable.");
-		(void)io_flush();
-		return 1;
-	}
 	s.opt = &opt;
 	s.state = STATE_AUTHORIZATION;
 	s.ending = END_ERROR;
 	s.auth.users_file = opt.users_file;
-	s.auth.min_uid = 1000;
+	s.auth.min_uid = opt.min_uid;
+	s.monitor_fd = -1;
 	s.mb.fd = -1;
-	client_address(s.rip, sizeof(s.rip));
+	client_address(s.rip, sizeof(s.rip), opt.trust_env_address);
 	io_init(opt.timeout_sec);
+	if (setup_process() == -1 || auth_init() == -1 ||
+	    (geteuid() == 0 && start_privsep(&s, &opt) == -1)) {
+		syslog(LOG_ERR, "cannot set up the process: %s",
+		    strerror(errno));
+		(void)reply("-ERR [SYS/TEMP] Server unavailable.");
+		(void)io_flush();
+		return 1;
+	}
+	if (s.monitor_fd == -1 && reply("+OK POP3 server ready.") == -1)
+		s.state = STATE_DONE;
 	session_run(&s);
 	io_restore();
 	if (s.log_user[0] != '\0' && s.mb.path[0] != '\0')

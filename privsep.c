@@ -1,0 +1,551 @@
+/*
+ * privsep.c: privilege separation when pop3d is started as root.
+ *
+ * Three processes share a connection, and only one of them keeps root:
+ *
+ *   monitor (root)      reads nothing from the client.  It answers two
+ *                       kinds of request over a socketpair of fixed-size
+ *                       messages: "is this name and password good" from
+ *                       the pre-login child (auth.c does the work, with
+ *                       the failure delay and the cap on attempts), and
+ *                       "create, touch or remove the dotlock, create or
+ *                       remove the journal" from the user's session, for
+ *                       that one mailbox only: the paths come from the
+ *                       authenticated account, never from the session.
+ *   pre-login child     the unprivileged user (pop3d or nobody), chrooted
+ *                       to an empty directory: greets the client and
+ *                       parses everything before login.  After a good
+ *                       PASS it hands the input it has read ahead to the
+ *                       monitor and exits.
+ *   session child       the user, with no other group: opens the mailbox
+ *                       and serves TRANSACTION.  Debian's spool is root:mail
+ *                       2775, so it cannot create its own dotlock; the
+ *                       monitor does that for it (a setgid helper would
+ *                       not work under NoNewPrivileges).
+ *
+ * A TLS layer would terminate in the pre-login child, which would then stay
+ * and relay plain POP3 to the session instead of handing over the socket.
+ *
+ * Trusts: nothing that arrives on the socketpairs; every message is checked
+ * for type and length, and a malformed one ends the connection.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "privsep.h"
+
+enum msg_type {
+	MSG_AUTH = 1,		/* name NUL password NUL */
+	MSG_HANDOVER,		/* input read ahead by the pre-login child */
+	MSG_DOTLOCK_CREATE,
+	MSG_DOTLOCK_REMOVE,
+	MSG_DOTLOCK_TOUCH,
+	MSG_JOURNAL_CREATE,	/* the reply carries the journal's fd */
+	MSG_JOURNAL_REMOVE
+};
+
+/* Replies to MSG_AUTH. */
+#define AUTH_OK		0
+#define AUTH_FAILED	-1
+#define AUTH_FAILED_LAST -2	/* and the monitor is done */
+
+struct msg {
+	uint32_t	type;
+	int32_t		result;
+	int32_t		error;		/* errno when result is -1 */
+	uint32_t	len;		/* of data */
+	char		data[IN_BUFFER_BYTES];
+};
+
+#define MSG_HEADER	offsetof(struct msg, data)
+
+static int
+send_msg(int fd, struct msg *m, int pass_fd)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} control;
+	struct msghdr mh;
+	struct iovec iov;
+	struct cmsghdr *c;
+	ssize_t n;
+
+	memset(&mh, 0, sizeof(mh));
+	iov.iov_base = m;
+	iov.iov_len = MSG_HEADER + m->len;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (pass_fd != -1) {
+		memset(&control, 0, sizeof(control));
+		mh.msg_control = control.buf;
+		mh.msg_controllen = sizeof(control.buf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+	}
+	do
+		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
+	while (n == -1 && errno == EINTR);
+	return n == (ssize_t)iov.iov_len ? 0 : -1;
+}
+
+/* Receives one message; *fd_r gets a passed descriptor, or -1.  */
+static int
+recv_msg(int fd, struct msg *m, int *fd_r)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} control;
+	struct msghdr mh;
+	struct iovec iov;
+	struct cmsghdr *c;
+	ssize_t n;
+
+	memset(&mh, 0, sizeof(mh));
+	iov.iov_base = m;
+	iov.iov_len = sizeof(*m);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = control.buf;
+	mh.msg_controllen = sizeof(control.buf);
+	do
+		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	while (n == -1 && errno == EINTR);
+	if (fd_r != NULL)
+		*fd_r = -1;
+	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		if (fd_r != NULL && *fd_r == -1)
+			memcpy(fd_r, CMSG_DATA(c), sizeof(int));
+		else {
+			int extra;
+			memcpy(&extra, CMSG_DATA(c), sizeof(int));
+			(void)close(extra);
+		}
+	}
+	if (n < (ssize_t)MSG_HEADER || (mh.msg_flags & MSG_TRUNC) ||
+	    m->len != (size_t)n - MSG_HEADER) {
+		if (fd_r != NULL && *fd_r != -1)
+			(void)close(*fd_r);
+		return -1;
+	}
+	return 0;
+}
+
+/* A request with no data; returns the result, errno set from the reply. */
+static int
+request(int fd, enum msg_type type, int *fd_r)
+{
+	struct msg m;
+
+	memset(&m, 0, MSG_HEADER);
+	m.type = type;
+	if (send_msg(fd, &m, -1) == -1 || recv_msg(fd, &m, fd_r) == -1 ||
+	    m.type != type) {
+		errno = EIO;
+		return -1;
+	}
+	if (m.result == -1)
+		errno = m.error;
+	return m.result;
+}
+
+/* ---- The session's side ----------------------------------------------- */
+
+static int
+remote_dotlock_create(struct mailbox *mb)
+{
+	return request(mb->spool_fd, MSG_DOTLOCK_CREATE, NULL);
+}
+
+static int
+remote_dotlock_remove(struct mailbox *mb)
+{
+	return request(mb->spool_fd, MSG_DOTLOCK_REMOVE, NULL);
+}
+
+static int
+remote_dotlock_touch(struct mailbox *mb)
+{
+	return request(mb->spool_fd, MSG_DOTLOCK_TOUCH, NULL);
+}
+
+static int
+remote_journal_create(struct mailbox *mb)
+{
+	int fd;
+
+	if (request(mb->spool_fd, MSG_JOURNAL_CREATE, &fd) == -1) {
+		if (fd != -1)
+			(void)close(fd);
+		return -1;
+	}
+	if (fd == -1)
+		errno = EIO;
+	return fd;
+}
+
+static int
+remote_journal_remove(struct mailbox *mb)
+{
+	return request(mb->spool_fd, MSG_JOURNAL_REMOVE, NULL);
+}
+
+const struct spool_ops privsep_spool = {
+	remote_dotlock_create,
+	remote_dotlock_remove,
+	remote_dotlock_touch,
+	remote_journal_create,
+	remote_journal_remove
+};
+
+/* ---- The pre-login child's side --------------------------------------- */
+
+/*
+ * Asks the monitor.  Returns 0 good, -1 refused, -2 refused and no more
+ * tries, -3 the monitor is gone.  The password is wiped.
+ */
+int
+privsep_login(int fd, const char *name, char *password)
+{
+	struct msg m;
+	size_t nl = strlen(name), pl = strlen(password);
+	int r = -3;
+
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_AUTH;
+	if (nl + pl + 2 <= sizeof(m.data)) {
+		memcpy(m.data, name, nl + 1);
+		memcpy(m.data + nl + 1, password, pl + 1);
+		m.len = (uint32_t)(nl + pl + 2);
+		if (send_msg(fd, &m, -1) == 0 && recv_msg(fd, &m, NULL) == 0 &&
+		    m.type == MSG_AUTH)
+			r = m.result;
+	}
+	explicit_bzero(&m, sizeof(m));
+	explicit_bzero(password, pl);
+	return r;
+}
+
+int
+privsep_handover(int fd, const char *input, size_t len)
+{
+	struct msg m;
+
+	memset(&m, 0, MSG_HEADER);
+	m.type = MSG_HANDOVER;
+	if (len > sizeof(m.data))
+		return -1;
+	memcpy(m.data, input, len);
+	m.len = (uint32_t)len;
+	return send_msg(fd, &m, -1);
+}
+
+/* ---- The monitor ------------------------------------------------------ */
+
+/* The child the monitor is waiting for, to pass termination signals on. */
+static volatile pid_t current_child;
+
+static void
+forward_signal(int sig)
+{
+	if (current_child > 0)
+		(void)kill(current_child, sig);
+}
+
+/*
+ * The monitor outlives its children to clean up after them: a signal to
+ * end the connection goes to the child, which ends the session (without
+ * UPDATE), and the monitor then removes what the session left.
+ */
+static void
+monitor_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = forward_signal;
+	sa.sa_flags = SA_RESTART;
+	(void)sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGHUP, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+}
+
+static void
+wait_child(pid_t pid)
+{
+	while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+		;
+}
+
+/* The monitor ends here: it never returns to the protocol code. */
+static void
+monitor_exit(int fd, pid_t child, int status)
+{
+	(void)close(fd);
+	if (child > 0)
+		wait_child(child);
+	closelog();
+	_exit(status);
+}
+
+static int
+reply(int fd, enum msg_type type, int result, int error, int pass_fd)
+{
+	struct msg m;
+
+	memset(&m, 0, MSG_HEADER);
+	m.type = type;
+	m.result = result;
+	m.error = error;
+	return send_msg(fd, &m, pass_fd);
+}
+
+/*
+ * Checks names and passwords until one is good (returns 0 with the account
+ * and the input read ahead) or the pre-login child gives up or fails too
+ * often (returns -1).
+ */
+static int
+monitor_login(const struct privsep_config *config, int fd,
+    struct privsep_result *result)
+{
+	struct msg m;
+	const char *name, *password;
+	size_t nl;
+	int failures = 0, r;
+
+	for (;;) {
+		if (recv_msg(fd, &m, NULL) == -1)
+			return -1;
+		if (m.type != MSG_AUTH || m.len < 2 ||
+		    m.data[m.len - 1] != '\0' ||
+		    (nl = strnlen(m.data, m.len)) >= m.len - 1 ||
+		    strlen(m.data + nl + 1) != m.len - nl - 2) {
+			explicit_bzero(&m, sizeof(m));
+			syslog(LOG_ERR, "rip=%s: malformed request from the "
+			    "pre-login process", config->rip);
+			return -1;
+		}
+		name = m.data;
+		password = m.data + nl + 1;
+		r = auth_login(config->auth, config->rip, name,
+		    (char *)password, &result->account);
+		explicit_bzero(&m, sizeof(m));
+		if (r == 0)
+			break;
+		failures++;
+		if (reply(fd, MSG_AUTH, failures >= AUTH_FAILURES_MAX ?
+		    AUTH_FAILED_LAST : AUTH_FAILED, 0, -1) == -1 ||
+		    failures >= AUTH_FAILURES_MAX)
+			return -1;
+	}
+	if (reply(fd, MSG_AUTH, AUTH_OK, 0, -1) == -1 ||
+	    recv_msg(fd, &m, NULL) == -1 || m.type != MSG_HANDOVER)
+		return -1;
+	memcpy(result->input, m.data, m.len);
+	result->input_len = m.len;
+	return 0;
+}
+
+/* Serves the session's requests for its one mailbox until it exits. */
+static void
+monitor_serve(int fd, const char *path, uid_t owner)
+{
+	struct mailbox mb;
+	struct msg m;
+	int held = 0, r, jfd;
+
+	if (mbox_set_paths(&mb, path) == -1)
+		return;
+	mb.owner = owner;
+	while (recv_msg(fd, &m, NULL) == 0) {
+		errno = 0;
+		jfd = -1;
+		switch (m.type) {
+		case MSG_DOTLOCK_CREATE:
+			r = held ? 1 : mbox_local_spool.dotlock_create(&mb);
+			if (r == 0)
+				held = 1;
+			break;
+		case MSG_DOTLOCK_REMOVE:
+			r = held ? mbox_local_spool.dotlock_remove(&mb) : 0;
+			held = 0;
+			break;
+		case MSG_DOTLOCK_TOUCH:
+			r = held ? mbox_local_spool.dotlock_touch(&mb) : 0;
+			break;
+		case MSG_JOURNAL_CREATE:
+			jfd = mbox_local_spool.journal_create(&mb);
+			r = jfd == -1 ? -1 : 0;
+			break;
+		case MSG_JOURNAL_REMOVE:
+			r = mbox_local_spool.journal_remove(&mb);
+			break;
+		default:
+			syslog(LOG_ERR, "malformed request from the session");
+			goto out;
+		}
+		if (reply(fd, (enum msg_type)m.type, r, errno, jfd) == -1)
+			break;
+		if (jfd != -1)
+			(void)close(jfd);
+	}
+out:
+	/* The session died holding the dotlock: delivery must go on. */
+	if (held)
+		(void)mbox_local_spool.dotlock_remove(&mb);
+}
+
+/* Keeps no copy of the client's connection once the session has it. */
+static void
+drop_client_fds(void)
+{
+	int fd = open("/dev/null", O_RDWR);
+
+	if (fd == -1)
+		return;
+	(void)dup2(fd, 0);
+	(void)dup2(fd, 1);
+	if (fd > 1)
+		(void)close(fd);
+}
+
+/*
+ * After a good login: starts the user's session (returns in it) and
+ * serves its requests, then exits.
+ */
+static void
+monitor_session(const struct privsep_config *config,
+    struct privsep_result *result)
+{
+	char path[MAILBOX_PATH_MAX];
+	int sv[2];
+	pid_t pid;
+
+	if (mbox_path_expand(config->mailbox_template, result->account.name,
+	    result->account.home, path, sizeof(path)) == -1)
+		path[0] = '\0';	/* the session reports it */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		syslog(LOG_ERR, "socketpair: %s", strerror(errno));
+		_exit(1);
+	}
+	pid = fork();
+	if (pid == -1) {
+		syslog(LOG_ERR, "fork: %s", strerror(errno));
+		_exit(1);
+	}
+	if (pid == 0) {
+		(void)close(sv[0]);
+		result->role = PRIVSEP_SESSION;
+		result->monitor_fd = sv[1];
+		return;
+	}
+	(void)close(sv[1]);
+	current_child = pid;
+	drop_client_fds();
+	if (path[0] != '\0')
+		monitor_serve(sv[0], path, result->account.uid);
+	monitor_exit(sv[0], pid, 0);
+}
+
+/* The pre-login child's identity and root directory. */
+static int
+prelogin_identity(const struct privsep_config *config, struct account *a)
+{
+	const char *name = config->user;
+	struct passwd *pw;
+	struct stat st;
+
+	if (name == NULL)
+		name = getpwnam(PRIVSEP_USER) != NULL ? PRIVSEP_USER :
+		    PRIVSEP_USER_FALLBACK;
+	pw = getpwnam(name);
+	if (pw == NULL || pw->pw_uid == 0) {
+		syslog(LOG_ERR, "privsep user %s: %s", name, pw == NULL ?
+		    "no such user" : "must not be root");
+		return -1;
+	}
+	memset(a, 0, sizeof(*a));
+	a->uid = pw->pw_uid;
+	a->gid = pw->pw_gid;
+	a->has_ids = 1;
+	/* An empty directory only root can change; made if missing. */
+	if (mkdir(config->chroot_dir, 0755) == -1 && errno != EEXIST) {
+		syslog(LOG_ERR, "chroot directory %s: %s", config->chroot_dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (stat(config->chroot_dir, &st) == -1 || !S_ISDIR(st.st_mode) ||
+	    st.st_uid != 0 || (st.st_mode & 022) != 0) {
+		syslog(LOG_ERR, "chroot directory %s: missing, not owned by "
+		    "root or writable by others", config->chroot_dir);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Splits the process.  Returns 0 in the pre-login child or, later, in the
+ * user's session child, with result->role saying which; -1 (in the
+ * original process, nothing forked) when it cannot.  The monitor itself
+ * never returns.
+ */
+int
+privsep_start(const struct privsep_config *config,
+    struct privsep_result *result)
+{
+	struct account prelogin;
+	const char *reason;
+	int sv[2];
+	pid_t pid;
+
+	memset(result, 0, sizeof(*result));
+	if (prelogin_identity(config, &prelogin) == -1)
+		return -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
+		return -1;
+	pid = fork();
+	if (pid == -1)
+		return -1;
+	if (pid == 0) {
+		(void)close(sv[0]);
+		if (chroot(config->chroot_dir) == -1 || chdir("/") == -1 ||
+		    auth_become_user(&prelogin, &reason) == -1) {
+			syslog(LOG_ERR, "pre-login process: cannot drop "
+			    "privileges");
+			_exit(1);
+		}
+		result->role = PRIVSEP_PRELOGIN;
+		result->monitor_fd = sv[1];
+		return 0;
+	}
+	(void)close(sv[1]);
+	current_child = pid;
+	monitor_signals();
+	if (monitor_login(config, sv[0], result) == -1)
+		monitor_exit(sv[0], pid, 0);
+	wait_child(pid);
+	(void)close(sv[0]);
+	monitor_session(config, result);
+	return 0;
+}
