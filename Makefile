@@ -69,10 +69,12 @@ check-build:
 check-tests: pop3d
 	POP3D=./pop3d tests/run
 
-# Reports go to files, never to the client; any file is a failure.
+# Reports go to files, never to the client; any file is a failure.  Leaks
+# are valgrind's job: LeakSanitizer cannot work in the chrooted pre-login
+# process (no /proc) and spins there.
 check-asan: pop3d-asan
 	rm -rf .asan && mkdir -p .asan && chmod 1777 .asan
-	ASAN_OPTIONS=log_path=$(CURDIR)/.asan/report:detect_leaks=1 \
+	ASAN_OPTIONS=log_path=$(CURDIR)/.asan/report:detect_leaks=0 \
 	UBSAN_OPTIONS=log_path=$(CURDIR)/.asan/report:print_stacktrace=1 \
 	    POP3D=./pop3d-asan tests/run
 	@if ls .asan/report* >/dev/null 2>&1; then cat .asan/report*; \

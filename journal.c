@@ -55,7 +55,7 @@
 #define STEP_TRUNCATE	2
 /* Bytes of the removed tail fingerprinted by a truncate step. */
 #define TAIL_PRINT	4096
-#define COPY_BYTES	(1024 * 1024)
+#define COPY_BYTES	(1024L * 1024)
 
 struct journal_header {
 	char		magic[16];

@@ -28,10 +28,10 @@
  * One output buffer serves replies and message data; large enough that a
  * full download is written in few system calls.
  */
-#define OUT_BUFFER_BYTES		(256 * 1024)
+#define OUT_BUFFER_BYTES		(256L * 1024)
 
 /* Window for reading the mailbox with pread: bounded memory, few calls. */
-#define MBOX_WINDOW_BYTES		(1024 * 1024)
+#define MBOX_WINDOW_BYTES		(1024L * 1024)
 
 /* A From_ line longer than this is not a message separator. */
 #define FROM_LINE_MAX			1000
@@ -81,7 +81,7 @@
  * builds shrink it to exercise many steps on small mailboxes.
  */
 #ifndef JOURNAL_CHUNK_BYTES
-#define JOURNAL_CHUNK_BYTES		(8 * 1024 * 1024)
+#define JOURNAL_CHUNK_BYTES		(8L * 1024 * 1024)
 #endif
 
 /*

@@ -59,8 +59,8 @@ enum msg_type {
 
 /* Replies to MSG_AUTH. */
 #define AUTH_OK		0
-#define AUTH_FAILED	-1
-#define AUTH_FAILED_LAST -2	/* and the monitor is done */
+#define AUTH_FAILED	(-1)
+#define AUTH_FAILED_LAST (-2)	/* and the monitor is done */
 
 struct msg {
 	uint32_t	type;
@@ -191,7 +191,7 @@ remote_dotlock_touch(struct mailbox *mb)
 static int
 remote_journal_create(struct mailbox *mb)
 {
-	int fd;
+	int fd = -1;
 
 	if (request(mb->spool_fd, MSG_JOURNAL_CREATE, &fd) == -1) {
 		if (fd != -1)

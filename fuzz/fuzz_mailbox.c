@@ -1,0 +1,327 @@
+/*
+ * fuzz_mailbox.c: libFuzzer target for the mbox reader and UPDATE.
+ *
+ * The input is a mailbox file.  It is written to a private file (the
+ * current user's, 0600) and opened with mbox_open().  Checked:
+ *
+ *  - it opens exactly when it should: empty, or "From " at the start with
+ *    an LF within the first FROM_LINE_MAX + 1 octets (or none at all in a
+ *    file no longer than that);
+ *  - the messages tile the file: from_offset[0] = 0, from < body <= end <=
+ *    region end = next from_offset (the last one: the file size), each
+ *    later message starts "From " after an empty line, and the separator
+ *    [end, region end) is empty, "\n" or "\r\n" after an LF;
+ *  - each wire_size (LIST) equals an independent count over
+ *    [body_offset, msg_end), and equals the octets RETR sends (pop3d.c's
+ *    own send_message(), dot-unstuffed), which are exactly the stored
+ *    message with CRLF line ends; TOP n with a huge count equals RETR, and
+ *    TOP n k is the header, its empty line and k body lines;
+ *  - UIDLs are 1 to 70 characters of 0x21-0x7E and unique;
+ *  - marking a subset (chosen from a hash of the input) deleted and running
+ *    mbox_update() leaves exactly the file minus those messages' regions
+ *    [from_offset, next from_offset or EOF), and no dotlock behind.
+ *
+ * pop3d.c is included (with main renamed) to reach its static
+ * send_message(): the RETR and TOP byte counts are what matters.
+ */
+#include "../pop3d.c"
+
+#include "fuzz_common.h"
+
+/* Messages sent through send_message() per input, at most. */
+#define SEND_CHECK_MAX	48
+
+static char dir[4096], path[4200], lock[4200], journal[4200], out_path[4200];
+static int saved_fd[2] = { -1, -1 }, out_fd = -1, null_fd = -1;
+
+static void
+die(const char *what)
+{
+	fprintf(stderr, "fuzz_mailbox: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	int fd;
+
+	(void)argc;
+	(void)argv;
+	(void)snprintf(dir, sizeof(dir), "%s/fuzz-mailbox.XXXXXX",
+	    fz_tmp_base());
+	if (mkdtemp(dir) == NULL)
+		die("mkdtemp");
+	(void)snprintf(path, sizeof(path), "%s/mbox", dir);
+	(void)snprintf(lock, sizeof(lock), "%s/mbox.lock", dir);
+	(void)snprintf(journal, sizeof(journal), "%s/.mbox.pop3d-journal", dir);
+	(void)snprintf(out_path, sizeof(out_path), "%s/out", dir);
+	for (fd = 0; fd <= 1; fd++)
+		if ((saved_fd[fd] = fcntl(fd, F_DUPFD_CLOEXEC, 10)) == -1)
+			die("dup");
+	out_fd = open(out_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (out_fd == -1 || null_fd == -1)
+		die("open");
+	return 0;
+}
+
+__attribute__((destructor)) static void
+cleanup(void)
+{
+	if (dir[0] == '\0')
+		return;
+	(void)unlink(path);
+	(void)unlink(lock);
+	(void)unlink(journal);
+	(void)unlink(out_path);
+	(void)rmdir(dir);
+}
+
+static uint64_t
+splitmix(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static int
+uidl_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* What send_message() wrote for message i (RETR, or TOP with lines). */
+static void
+sent(struct session *s, size_t i, int top, uint64_t lines, struct fz_buf *body)
+{
+	static struct fz_buf raw;
+	size_t pos = 0;
+	int r;
+
+	if (ftruncate(out_fd, 0) == -1 || lseek(out_fd, 0, SEEK_SET) == -1)
+		die("truncate");
+	r = send_message(s, i, top, lines);
+	FZ_CHECK(r == 0 && io_flush() == 0, "send_message(%zu, top=%d) "
+	    "failed", i + 1, top);
+	FZ_CHECK(fz_read_file(out_path, &raw) == 0, "cannot read output");
+	FZ_CHECK(fz_read_multiline(raw.p, raw.len, &pos, body,
+	    top ? "TOP" : "RETR") == 0 && pos == raw.len,
+	    "message %zu: reply not terminated by exactly one '.'", i + 1);
+}
+
+static void
+check_sending(struct session *s, const unsigned char *data)
+{
+	struct fz_buf wire = { 0 }, body = { 0 };
+	size_t i, k, n = s->mb.count, tl;
+	uint64_t seed = n;
+
+	if (dup2(null_fd, 0) == -1 || dup2(out_fd, 1) == -1)
+		die("dup2");
+	io_init(5);
+	for (k = 0; k < n && k < SEND_CHECK_MAX; k++) {
+		/* The first and last messages when there are many. */
+		i = n <= SEND_CHECK_MAX || k < SEND_CHECK_MAX / 2 ? k :
+		    n - SEND_CHECK_MAX + k;
+		const struct message *m = &s->mb.msgs[i];
+		off_t end = msg_end(&s->mb, i);
+		uint64_t lines = splitmix(&seed) % 4;
+
+		fz_render_wire(data + m->body_offset,
+		    (size_t)(end - m->body_offset), &wire);
+		sent(s, i, 0, 0, &body);
+		FZ_CHECK(body.len == (size_t)m->wire_size,
+		    "message %zu: LIST says %lld octets, RETR sent %zu", i + 1,
+		    (long long)m->wire_size, body.len);
+		FZ_CHECK(fz_eq(body.p, body.len, wire.p, wire.len),
+		    "message %zu: RETR content differs from "
+		    "the stored message", i + 1);
+		sent(s, i, 1, UINT64_MAX, &body);
+		FZ_CHECK(fz_eq(body.p, body.len, wire.p, wire.len),
+		    "message %zu: TOP n huge != RETR", i + 1);
+		sent(s, i, 1, lines, &body);
+		tl = fz_top_len(wire.p, wire.len, lines);
+		FZ_CHECK(fz_eq(body.p, body.len, wire.p, tl),
+		    "message %zu: TOP %llu sent %zu octets, expected %zu",
+		    i + 1, (unsigned long long)lines, body.len, tl);
+	}
+	io_restore();
+	if (dup2(saved_fd[0], 0) == -1 || dup2(saved_fd[1], 1) == -1)
+		die("dup2 back");
+	fz_buf_free(&wire);
+	fz_buf_free(&body);
+}
+
+static void
+check_layout(const struct mailbox *mb, const unsigned char *d, size_t size)
+{
+	size_t i;
+
+	FZ_CHECK(mb->count > 0, "non-empty mailbox with no messages");
+	FZ_CHECK(mb->msgs[0].from_offset == 0, "first message not at 0");
+	FZ_CHECK((size_t)mb->scan_end == size,
+	    "scan_end %lld != size %zu", (long long)mb->scan_end, size);
+	for (i = 0; i < mb->count; i++) {
+		const struct message *m = &mb->msgs[i];
+		off_t end = msg_end(mb, i), re = msg_region_end(mb, i);
+		const unsigned char *lf;
+		size_t from = (size_t)m->from_offset;
+
+		FZ_CHECK(m->from_offset >= 0 && m->from_offset <
+		    m->body_offset && m->body_offset <= end && end <= re &&
+		    (size_t)re <= size, "message %zu: offsets %lld %lld %lld "
+		    "%lld not in order", i + 1, (long long)m->from_offset,
+		    (long long)m->body_offset, (long long)end, (long long)re);
+		FZ_CHECK(i + 1 == mb->count ? (size_t)re == size :
+		    re == mb->msgs[i + 1].from_offset,
+		    "message %zu: region does not end at the next", i + 1);
+		FZ_CHECK(size - from >= 5 && memcmp(d + from, "From ", 5) == 0,
+		    "message %zu does not start with 'From '", i + 1);
+		lf = memchr(d + from, '\n', size - from);
+		FZ_CHECK((size_t)m->body_offset == (lf != NULL ?
+		    (size_t)(lf - d) + 1 : size), "message %zu: body not after "
+		    "the From_ line", i + 1);
+		FZ_CHECK(re - end <= 2, "message %zu: separator of %lld",
+		    i + 1, (long long)(re - end));
+		if (re - end == 1)
+			FZ_CHECK(d[end] == '\n' && d[end - 1] == '\n',
+			    "message %zu: bad 1-octet separator", i + 1);
+		if (re - end == 2)
+			FZ_CHECK(d[end] == '\r' && d[end + 1] == '\n' &&
+			    d[end - 1] == '\n', "message %zu: bad 2-octet "
+			    "separator", i + 1);
+		if (i + 1 < mb->count)
+			FZ_CHECK(re - end >= 1, "message %zu: next From_ line "
+			    "without an empty line before", i + 1);
+		FZ_CHECK((uint64_t)m->wire_size == fz_wire_size(d +
+		    m->body_offset, (size_t)(end - m->body_offset)),
+		    "message %zu: wire_size %lld, independent count %llu",
+		    i + 1, (long long)m->wire_size, (unsigned long long)
+		    fz_wire_size(d + m->body_offset, (size_t)(end -
+		    m->body_offset)));
+	}
+}
+
+static void
+check_uidls(struct mailbox *mb)
+{
+	char (*u)[UIDL_MAX];
+	size_t i, k, len;
+
+	FZ_CHECK(mbox_compute_uidls(mb) == MBOX_OK, "UIDLs: %s", mb->error);
+	u = calloc(mb->count, UIDL_MAX);
+	if (u == NULL)
+		abort();
+	for (i = 0; i < mb->count; i++) {
+		memset(u[i], 0, UIDL_MAX);
+		msg_uidl(mb, i, u[i]);
+		len = strnlen(u[i], UIDL_MAX);
+		FZ_CHECK(len >= 1 && len <= 70 && len < UIDL_MAX,
+		    "UIDL %zu has %zu characters", i + 1, len);
+		for (k = 0; k < len; k++)
+			FZ_CHECK(u[i][k] >= 0x21 && u[i][k] <= 0x7e,
+			    "UIDL %zu has byte 0x%02x", i + 1,
+			    (unsigned char)u[i][k]);
+	}
+	qsort(u, mb->count, UIDL_MAX, uidl_cmp);
+	for (i = 1; i < mb->count; i++)
+		FZ_CHECK(strcmp(u[i - 1], u[i]) != 0, "duplicate UIDL %s",
+		    u[i]);
+	free(u);
+}
+
+static void
+check_update(struct mailbox *mb, const unsigned char *d, size_t size)
+{
+	struct fz_buf after = { 0 }, expect = { 0 };
+	uint64_t seed = 1469598103934665603ULL, mode;
+	size_t i, marked = 0, deleted = 0;
+	char *del;
+
+	for (i = 0; i < size; i++)
+		seed = (seed ^ d[i]) * 1099511628211ULL;
+	mode = splitmix(&seed) % 8;
+	del = calloc(mb->count, 1);
+	if (del == NULL)
+		abort();
+	for (i = 0; i < mb->count; i++) {
+		/* Mostly a random subset; sometimes none, all, or one. */
+		if (mode == 0)
+			del[i] = 0;
+		else if (mode == 1)
+			del[i] = 1;
+		else if (mode == 2)
+			del[i] = i == (size_t)(seed % mb->count);
+		else
+			del[i] = splitmix(&seed) & 1;
+		if (!del[i])
+			continue;
+		FZ_CHECK(msg_mark_deleted(mb, i) == MBOX_OK,
+		    "DELE %zu refused: %s", i + 1, mb->error);
+		marked++;
+	}
+	FZ_CHECK(mbox_update(mb, &deleted) == MBOX_OK, "UPDATE failed: %s",
+	    mb->error);
+	FZ_CHECK(deleted == marked, "UPDATE removed %zu of %zu", deleted,
+	    marked);
+	for (i = 0; i < mb->count; i++) {
+		size_t from = (size_t)mb->msgs[i].from_offset;
+		size_t re = i + 1 < mb->count ?
+		    (size_t)mb->msgs[i + 1].from_offset : size;
+		if (!del[i])
+			fz_buf_add(&expect, d + from, re - from);
+	}
+	FZ_CHECK(fz_read_file(path, &after) == 0, "mailbox gone after UPDATE");
+	FZ_CHECK(fz_eq(after.p, after.len, expect.p, expect.len),
+	    "after UPDATE (%zu of %zu deleted): %zu octets, expected %zu",
+	    marked, mb->count, after.len, expect.len);
+	FZ_CHECK(access(lock, F_OK) == -1, "dotlock left behind by UPDATE");
+	FZ_CHECK(access(journal, F_OK) == -1, "journal left behind by UPDATE");
+	free(del);
+	fz_buf_free(&after);
+	fz_buf_free(&expect);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct session s;
+	const unsigned char *lf;
+	int r, should_open;
+
+	/* Fuzzing uses -max_len=65536; regressions may be larger. */
+	if (size > 8 * 1024 * 1024)
+		return -1;
+	(void)unlink(lock);
+	(void)unlink(journal);
+	if (fz_write_file(path, data, size, 0600) == -1)
+		die(path);
+	memset(&s, 0, sizeof(s));
+	r = mbox_open(&s.mb, path, geteuid(), &mbox_local_spool, -1);
+	lf = memchr(data, '\n', size < FROM_LINE_MAX + 1 ? size :
+	    FROM_LINE_MAX + 1);
+	should_open = size == 0 || (size >= 5 && memcmp(data, "From ", 5) ==
+	    0 && (lf != NULL || size <= FROM_LINE_MAX));
+	FZ_CHECK((r == MBOX_OK) == should_open, "mbox_open returned %d "
+	    "(%s) for a file that %s", r, s.mb.error, should_open ?
+	    "is an mbox" : "is not an mbox");
+	FZ_CHECK(access(lock, F_OK) == -1, "dotlock left behind by open");
+	if (r != MBOX_OK) {
+		FZ_CHECK(r == MBOX_PERM, "mbox_open returned %d, not PERM", r);
+		return 0;
+	}
+	if (size == 0)
+		FZ_CHECK(s.mb.count == 0, "empty file with messages");
+	else {
+		check_layout(&s.mb, data, size);
+		check_sending(&s, data);
+		check_uidls(&s.mb);
+		check_update(&s.mb, data, size);
+	}
+	mbox_close(&s.mb);
+	return 0;
+}
