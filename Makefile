@@ -31,7 +31,8 @@ DEMO_DEPS  = $(BUILD_DEPS) systemd curl
 CHECK_DEPS = $(BUILD_DEPS) clang libclang-rt-14-dev llvm valgrind cppcheck \
              clang-tidy mandoc python3 socat systemd curl whois openssl \
              procmail liblockfile-bin fetchmail mpop getmail6 \
-             libmail-pop3client-perl libnet-perl
+             libmail-pop3client-perl libnet-perl llvm-14 openbsd-inetd \
+             tcpd fail2ban python3-systemd util-linux
 SUDO       = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 SAN_FLAGS  = -O1 -g -fno-omit-frame-pointer \
@@ -56,8 +57,8 @@ pop3d-fault: $(SRCS) $(HDRS)
 	$(CC) $(STDFLAGS) $(CPPFLAGS) $(CFLAGS) -DPOP3D_FAULT_INJECTION \
 	    -DJOURNAL_CHUNK_BYTES=65536 -o $@ $(SRCS) $(LDLIBS)
 
-check: check-build check-tests check-asan check-valgrind check-lint \
-       check-fuzz
+check: check-build check-tests check-safety check-deploy check-asan \
+       check-valgrind check-lint check-fuzz
 	@echo "make check: all passed"
 
 check-build:
@@ -68,6 +69,20 @@ check-build:
 
 check-tests: pop3d
 	POP3D=./pop3d tests/run
+
+# Crashes at every write of an update, delivery agents racing sessions,
+# concurrent sessions, full disk, hostile mailboxes (SAFETY_QUICK=1 in check;
+# make torture runs the long version).
+check-safety: pop3d pop3d-fault
+	SAFETY_QUICK=1 POP3D=./pop3d POP3D_FAULT=./pop3d-fault tests/safety/run
+
+torture: pop3d pop3d-fault
+	POP3D=./pop3d POP3D_FAULT=./pop3d-fault tests/safety/run
+
+# Real launchers and real clients; they need root and skip without it.
+check-deploy: pop3d
+	POP3D=$(CURDIR)/pop3d tests/launchers/run
+	POP3D=$(CURDIR)/pop3d tests/clients/run
 
 # Reports go to files, never to the client; any file is a failure.  Leaks
 # are valgrind's job: LeakSanitizer cannot work in the chrooted pre-login
@@ -91,6 +106,17 @@ check-lint:
 	    --inline-suppr --std=c11 -D_GNU_SOURCE $(SRCS)
 	clang-tidy --quiet $(SRCS) -- $(STDFLAGS) $(CPPFLAGS)
 
+# Line coverage of the suite (gcov): make coverage, then read coverage.txt.
+coverage:
+	$(MAKE) clean
+	$(MAKE) CFLAGS="-O0 -g --coverage" LDFLAGS="--coverage" pop3d
+	-POP3D=./pop3d tests/run >/dev/null
+	-SAFETY_QUICK=1 POP3D=./pop3d POP3D_FAULT=./pop3d tests/safety/run >/dev/null
+	-POP3D=$(CURDIR)/pop3d tests/launchers/run >/dev/null
+	-POP3D=$(CURDIR)/pop3d tests/clients/run >/dev/null
+	gcov -n $(SRCS) | tee coverage.txt
+	$(MAKE) clean
+
 check-fuzz:
 	$(MAKE) -C fuzz check
 
@@ -107,21 +133,29 @@ bench: pop3d
 	bench/run
 
 fuzz:
-	$(MAKE) -C fuzz run
+	$(MAKE) -C fuzz run SECONDS=$(or $(SECONDS),600)
+
+# The pre-login process's empty root directory (privsep.c).
+CHROOTDIR ?= /var/lib/pop3d
 
 install: pop3d
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
-	    $(DESTDIR)$(DOCDIR)/examples
+	    $(DESTDIR)$(DOCDIR)/examples/fail2ban
+	$(INSTALL) -d -m 0755 $(DESTDIR)$(CHROOTDIR)
 	$(INSTALL) -m 0755 pop3d $(DESTDIR)$(SBINDIR)/pop3d
 	$(INSTALL) -m 0644 man/pop3d.8 $(DESTDIR)$(MANDIR)/man8/pop3d.8
 	$(INSTALL) -m 0644 dist/pop3d.inetd dist/pop3d.xinetd \
 	    dist/pop3d.socket dist/pop3d@.service \
 	    $(DESTDIR)$(DOCDIR)/examples
+	$(INSTALL) -m 0644 dist/fail2ban/filter.d/pop3d.conf \
+	    $(DESTDIR)$(DOCDIR)/examples/fail2ban/filter.conf
+	$(INSTALL) -m 0644 dist/fail2ban/jail.d/pop3d.conf \
+	    $(DESTDIR)$(DOCDIR)/examples/fail2ban/jail.conf
 
 clean:
-	rm -f pop3d pop3d-asan pop3d-fault $(OBJS)
+	rm -f pop3d pop3d-asan pop3d-fault $(OBJS) *.gcda *.gcno *.gcov
 	rm -rf .asan
 
-.PHONY: all check check-build check-tests check-asan check-valgrind \
-	check-lint check-fuzz check-deps demo-deps demo bench fuzz install \
-	clean
+.PHONY: all check check-build check-tests check-safety check-deploy \
+	check-asan check-valgrind check-lint check-fuzz check-deps demo-deps \
+	demo bench fuzz torture coverage install clean

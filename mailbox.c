@@ -45,7 +45,8 @@ struct scan {
 	size_t		 count, capacity;
 	off_t		 end;		/* end of the last message's region */
 	uint64_t	 lf, crlf;	/* line ends of the current message */
-	off_t		 pos;		/* counted up to here */
+	off_t		 cursor;	/* line ends counted up to here */
+	off_t		 fed;		/* digest fed up to here */
 	XXH3_state_t	*digest;	/* of the current message */
 	struct mailbox	*mb;		/* for dotlock touches */
 };
@@ -462,24 +463,6 @@ from_line_valid(const unsigned char *line, size_t len)
 	return 0;
 }
 
-/*
- * Counts the LFs in p[0..n) and those preceded by a CR; p[-1] must be
- * readable (it is: the window keeps two bytes of context).
- */
-static void
-count_line_ends(const unsigned char *p, size_t n, uint64_t *lf_r,
-    uint64_t *crlf_r)
-{
-	const unsigned char *end = p + n, *q;
-
-	while (p < end && (q = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-		(*lf_r)++;
-		if (q[-1] == '\r')
-			(*crlf_r)++;
-		p = q + 1;
-	}
-}
-
 static int
 scan_load(struct scan *s, off_t at)
 {
@@ -497,24 +480,21 @@ scan_load(struct scan *s, off_t at)
 	return 0;
 }
 
-/*
- * Counts [s->pos, to), which lies inside the window, and adds it to the
- * message's content digest unless it is the separator.
- */
-static void
-scan_count(struct scan *s, off_t to, int part_of_message)
+static off_t
+scan_offset(const struct scan *s, const unsigned char *p)
 {
-	const unsigned char *p = s->buf + (s->pos - s->w0);
-	size_t n;
+	return s->w0 + (off_t)(p - s->buf);
+}
 
-	/* A From_ line ending near the window's edge puts pos past to. */
-	if (to <= s->pos)
+/* Adds [s->fed, to), which is in the window, to the message's digest. */
+static void
+scan_feed(struct scan *s, off_t to)
+{
+	if (to <= s->fed)
 		return;
-	n = (size_t)(to - s->pos);
-	count_line_ends(p, n, &s->lf, &s->crlf);
-	if (part_of_message)
-		(void)XXH3_128bits_update(s->digest, p, n);
-	s->pos = to;
+	(void)XXH3_128bits_update(s->digest, s->buf + (s->fed - s->w0),
+	    (size_t)(to - s->fed));
+	s->fed = to;
 }
 
 /* Starts a message whose From_ line, [from, body), is in the window. */
@@ -536,7 +516,7 @@ scan_begin_message(struct scan *s, off_t from, off_t body)
 	memset(m, 0, sizeof(*m));
 	m->from_offset = from;
 	m->body_offset = body;
-	s->pos = body;
+	s->fed = s->cursor = body;
 	s->lf = s->crlf = 0;
 	if (XXH3_128bits_reset(s->digest) != XXH_OK ||
 	    XXH3_128bits_update(s->digest, s->buf + (from - s->w0),
@@ -568,8 +548,8 @@ scan_end_message(struct scan *s, off_t end, unsigned sep_len,
 }
 
 /*
- * The last message ends at EOF; a final empty line is a separator, as
- * before a From_ line.  The window holds [s->pos, s->size) if non-empty.
+ * The last message ends at EOF, where a final empty line is a separator
+ * too.  Every line end is counted; the window holds [s->fed, s->size).
  */
 static int
 scan_finish(struct scan *s)
@@ -592,122 +572,150 @@ scan_finish(struct scan *s)
 	    tail[0] == '\n')
 		sep = 2;
 	end = s->size - sep;
-	if (s->pos < end)
-		scan_count(s, end, 1);
-	if (s->pos < s->size)
-		scan_count(s, s->size, 0);
+	scan_feed(s, end);
 	scan_end_message(s, end, sep, end > m->body_offset && sep == 0 &&
 	    n > 0 && tail[n - 1] != '\n');
 	return 0;
 }
 
-/* Finds where the From_ line at buf[i] ends; 1 found, 0 need more, -1 no. */
-static int
-scan_from_line(struct scan *s, size_t i, size_t *len_r, int *to_eof_r)
+enum separator {
+	NOT_SEPARATOR,
+	SEPARATOR,
+	NEED_MORE	/* the line goes on past the window */
+};
+
+/*
+ * Is a From_ line at p (in the window)?  If so, *len_r is its length
+ * without the LF; *to_eof_r says it has no LF and ends the file.
+ */
+static enum separator
+scan_from_line(const struct scan *s, const unsigned char *p, int first,
+    size_t *len_r, int *to_eof_r)
 {
-	size_t avail = s->wlen - i, look;
+	size_t avail = (size_t)(s->buf + s->wlen - p);
+	int at_eof = s->w0 + (off_t)s->wlen == s->size;
 	const unsigned char *lf;
 
-	look = avail < FROM_LINE_MAX + 1 ? avail : FROM_LINE_MAX + 1;
-	lf = memchr(s->buf + i, '\n', look);
 	*to_eof_r = 0;
-	if (lf != NULL) {
-		*len_r = (size_t)(lf - (s->buf + i));
-		return 1;
+	if (avail < 5)
+		return at_eof ? NOT_SEPARATOR : NEED_MORE;
+	if (memcmp(p, "From ", 5) != 0)
+		return NOT_SEPARATOR;
+	lf = memchr(p, '\n', avail < FROM_LINE_MAX + 1 ? avail :
+	    FROM_LINE_MAX + 1);
+	if (lf != NULL)
+		*len_r = (size_t)(lf - p);
+	else if (avail > FROM_LINE_MAX)
+		return NOT_SEPARATOR;
+	else if (!at_eof)
+		return NEED_MORE;
+	else {
+		*len_r = avail;
+		*to_eof_r = 1;
 	}
-	if (avail > FROM_LINE_MAX)
-		return -1;
-	if (s->w0 + (off_t)s->wlen < s->size)
-		return 0;
-	*len_r = avail;
-	*to_eof_r = 1;
-	return 1;
+	/* The file's first line needs no date: nothing precedes it. */
+	return first || from_line_valid(p, *len_r) ? SEPARATOR :
+	    NOT_SEPARATOR;
 }
 
-static off_t
-line_body(struct scan *s, size_t i, size_t len, int to_eof)
+enum window {
+	WINDOW_DONE,		/* load the next one */
+	WINDOW_EOF,		/* the last message ends at EOF */
+	WINDOW_CAPPED,		/* MBOX_MESSAGES_MAX or MBOX_BYTES_MAX */
+	WINDOW_ERROR
+};
+
+/*
+ * Walks the window line by line from the cursor: one memchr per line
+ * counts the line ends for the sizes, and after each empty line (LF LF,
+ * or LF CR LF) a valid From_ line starts the next message.  The digest is
+ * fed in bulk, at message ends and window ends.
+ */
+static enum window
+scan_window(struct scan *s)
 {
-	return to_eof ? s->size : s->w0 + (off_t)(i + len + 1);
+	const unsigned char *end = s->buf + s->wlen, *p, *q;
+	size_t line_len;
+	unsigned sep;
+	off_t from, body;
+	int to_eof;
+
+	p = s->buf + (s->cursor - s->w0);
+	while ((q = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		sep = q[-1] == '\n' ? 1 : q[-1] == '\r' && q[-2] == '\n' ? 2 : 0;
+		switch (sep == 0 ? NOT_SEPARATOR : scan_from_line(s, q + 1, 0,
+		    &line_len, &to_eof)) {
+		case NOT_SEPARATOR:
+			s->lf++;
+			s->crlf += q[-1] == '\r';
+			p = q + 1;
+			continue;
+		case NEED_MORE:
+			/* Come back to this LF with the line in the window. */
+			scan_feed(s, scan_offset(s, q) - 1);
+			s->cursor = scan_offset(s, q);
+			return WINDOW_DONE;
+		case SEPARATOR:
+			break;
+		}
+		s->lf++;
+		s->crlf += q[-1] == '\r';
+		from = scan_offset(s, q + 1);
+		scan_feed(s, from - sep);
+		scan_end_message(s, from - sep, sep, 0);
+		if (s->count >= MBOX_MESSAGES_MAX || from >= MBOX_BYTES_MAX) {
+			/* Serve what fits; the rest stays as it is. */
+			s->end = from;
+			return WINDOW_CAPPED;
+		}
+		body = to_eof ? s->size : from + (off_t)line_len + 1;
+		if (scan_begin_message(s, from, body) == -1)
+			return WINDOW_ERROR;
+		if (body >= s->w0 + (off_t)s->wlen)
+			return WINDOW_DONE;
+		p = s->buf + (body - s->w0);
+	}
+	s->cursor = s->w0 + (off_t)s->wlen;
+	if (s->cursor == s->size)
+		return WINDOW_EOF;
+	/* Two bytes stay unfed: they may be the next separator. */
+	scan_feed(s, s->cursor - 2);
+	return WINDOW_DONE;
 }
 
 /*
- * Splits the file into messages.  One pass, window by window: memmem finds
- * "\nFrom " candidates, the bytes between are only counted.  Returns 0, or
- * MBOX_PERM / MBOX_TEMP with the error set.
+ * Splits the file into messages in one pass of bounded windows; each new
+ * window starts two bytes before the unfed data, for context.  Returns
+ * MBOX_OK, or MBOX_PERM / MBOX_TEMP.
  */
 static int
 scan_file(struct scan *s)
 {
-	size_t i, len, line_len;
-	const unsigned char *hit;
-	unsigned sep;
-	off_t body;
-	int r, to_eof;
+	size_t line_len;
+	int to_eof;
 
 	s->end = 0;
 	if (s->size == 0)
 		return MBOX_OK;
 	if (scan_load(s, 0) == -1)
 		return MBOX_TEMP;
-	if (s->wlen < 5 || memcmp(s->buf, "From ", 5) != 0)
+	if (scan_from_line(s, s->buf, 1, &line_len, &to_eof) != SEPARATOR)
 		return MBOX_PERM;
-	if (scan_from_line(s, 0, &line_len, &to_eof) != 1)
-		return MBOX_PERM;
-	if (scan_begin_message(s, 0, line_body(s, 0, line_len, to_eof)) == -1)
+	if (scan_begin_message(s, 0, to_eof ? s->size : (off_t)line_len + 1) ==
+	    -1)
 		return MBOX_TEMP;
-
-	while (s->pos < s->size) {
-		if (scan_load(s, s->pos - 2) == -1)
+	while (s->cursor < s->size) {
+		if (scan_load(s, s->fed - 2) == -1)
 			return MBOX_TEMP;
-		i = 2;
-		for (;;) {
-			len = s->wlen - i;
-			hit = len >= 6 ? memmem(s->buf + i, len, "\nFrom ", 6) :
-			    NULL;
-			if (hit == NULL) {
-				if (s->w0 + (off_t)s->wlen == s->size)
-					return scan_finish(s) == -1 ?
-					    MBOX_TEMP : MBOX_OK;
-				scan_count(s, s->w0 + (off_t)s->wlen - 5, 1);
-				break;
-			}
-			i = (size_t)(hit - s->buf);
-			/* The empty line: LF LF, or LF CR LF. */
-			if (s->buf[i - 1] == '\n')
-				sep = 1;
-			else if (s->buf[i - 1] == '\r' && s->buf[i - 2] == '\n')
-				sep = 2;
-			else {
-				i++;
-				continue;
-			}
-			r = scan_from_line(s, i + 1, &line_len, &to_eof);
-			if (r == 0) {
-				/* Read the whole line in the next window. */
-				scan_count(s, s->w0 + (off_t)i, 1);
-				break;
-			}
-			if (r == -1 || !from_line_valid(s->buf + i + 1,
-			    line_len)) {
-				i++;
-				continue;
-			}
-			scan_count(s, s->w0 + (off_t)i + 1 - sep, 1);
-			scan_count(s, s->w0 + (off_t)i + 1, 0);
-			scan_end_message(s, s->w0 + (off_t)i + 1 - sep, sep, 0);
-			if (s->count >= MBOX_MESSAGES_MAX ||
-			    s->w0 + (off_t)i + 1 >= MBOX_BYTES_MAX) {
-				/* Serve what fits; the rest stays as it is. */
-				s->end = s->w0 + (off_t)i + 1;
-				return MBOX_OK;
-			}
-			body = line_body(s, i + 1, line_len, to_eof);
-			if (scan_begin_message(s, s->w0 + (off_t)i + 1, body) ==
-			    -1)
-				return MBOX_TEMP;
-			if (body - s->w0 >= (off_t)s->wlen)
-				break;
-			i = (size_t)(body - s->w0);
+		switch (scan_window(s)) {
+		case WINDOW_DONE:
+			continue;
+		case WINDOW_EOF:
+			return scan_finish(s) == -1 ? MBOX_TEMP : MBOX_OK;
+		case WINDOW_CAPPED:
+			return MBOX_OK;
+		case WINDOW_ERROR:
+			return MBOX_TEMP;
 		}
 	}
 	return scan_finish(s) == -1 ? MBOX_TEMP : MBOX_OK;
