@@ -118,6 +118,25 @@ users_file_lookup(const char *path, const char *name, struct account *a,
 	return found;
 }
 
+/*
+ * shadow(5)'s dates, in days since the epoch: an account past its expiry
+ * date (chage -E), a password that must be changed first (last change 0),
+ * or one expired for longer than its inactivity period.  POP3 offers no
+ * way to change a password, so an expired one cannot log in at all.
+ */
+static const char *
+shadow_refusal(const struct spwd *sp, long today)
+{
+	if (sp->sp_expire >= 0 && today >= sp->sp_expire)
+		return "account expired";
+	if (sp->sp_lstchg == 0)
+		return "password must be changed";
+	if (sp->sp_lstchg > 0 && sp->sp_max >= 0 &&
+	    today > sp->sp_lstchg + sp->sp_max)
+		return "password expired";
+	return NULL;
+}
+
 /* Returns 1 found, 0 not found; the hash is "" when it cannot be read. */
 static int
 system_lookup(const char *name, struct account *a, char *hash,
@@ -125,7 +144,6 @@ system_lookup(const char *name, struct account *a, char *hash,
 {
 	struct passwd *pw;
 	struct spwd *sp;
-	long today;
 
 	errno = 0;
 	pw = getpwnam(name);
@@ -145,11 +163,9 @@ system_lookup(const char *name, struct account *a, char *hash,
 	}
 	if (strlcpy(hash, sp->sp_pwdp, hash_size) >= hash_size)
 		hash[0] = '\0';
-	today = (long)(time(NULL) / 86400);
-	if (sp->sp_expire >= 0 && today >= sp->sp_expire) {
-		*reason_r = "account expired";
+	*reason_r = shadow_refusal(sp, (long)(time(NULL) / 86400));
+	if (*reason_r != NULL)
 		hash[0] = '\0';
-	}
 	return 1;
 }
 
@@ -318,9 +334,22 @@ auth_login(const struct auth_config *config, const char *rip,
     const char *name, char *password, struct account *account_r)
 {
 	char log_name[4 * USER_NAME_MAX + 1];
-	struct timespec delay;
+	struct timespec until;
 	const char *reason;
 
+	/*
+	 * A failure answers AUTH_FAILURE_DELAY_MSEC after the attempt began,
+	 * however long the hash took: a yescrypt dummy for an unknown user
+	 * and a real account's $6$ hash then look alike on the wire.
+	 */
+	if (clock_gettime(CLOCK_MONOTONIC, &until) == -1)
+		until.tv_sec = until.tv_nsec = 0;
+	until.tv_sec += AUTH_FAILURE_DELAY_MSEC / 1000;
+	until.tv_nsec += (AUTH_FAILURE_DELAY_MSEC % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
 	if (strlen(name) > USER_NAME_MAX) {
 		explicit_bzero(password, strlen(password));
 		memset(account_r, 0, sizeof(*account_r));
@@ -331,9 +360,8 @@ auth_login(const struct auth_config *config, const char *rip,
 	auth_escape_name(name, log_name, sizeof(log_name));
 	syslog(LOG_NOTICE, "login failed: rip=%s user=%s reason=%s", rip,
 	    account_r->exists ? log_name : "<unknown>", reason);
-	delay.tv_sec = AUTH_FAILURE_DELAY_MSEC / 1000;
-	delay.tv_nsec = (AUTH_FAILURE_DELAY_MSEC % 1000) * 1000000L;
-	while (nanosleep(&delay, &delay) == -1 && errno == EINTR)
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until,
+	    NULL) == EINTR)
 		;
 	return -1;
 }

@@ -772,15 +772,25 @@ tick_dotlock(void *arg)
 static int
 replay_journal(struct mailbox *mb, int fd)
 {
+	struct stat st;
 	int jfd, r;
 
-	jfd = open(mb->journal_path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	jfd = open(mb->journal_path, O_RDWR | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
 	if (jfd == -1 && errno == ENOENT)
 		return MBOX_OK;
 	if (jfd == -1) {
 		set_error(mb, "journal %s: %s", mb->journal_path,
 		    strerror(errno));
 		return MBOX_TEMP;
+	}
+	/* Only a journal of the mailbox's owner (or root's) may steer writes. */
+	if (fstat(jfd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_nlink != 1 || (st.st_uid != mb->owner && st.st_uid != 0)) {
+		(void)close(jfd);
+		set_error(mb, "journal %s: not a private regular file of the "
+		    "mailbox's owner", mb->journal_path);
+		return MBOX_PERM;
 	}
 	r = journal_replay(fd, jfd, tick_dotlock, mb);
 	(void)close(jfd);
@@ -884,6 +894,12 @@ mbox_open(struct mailbox *mb, const char *path, uid_t owner,
 		goto fail;
 	/* A journal left by a crash is replayed first: that needs writing. */
 	has_journal = lstat(mb->journal_path, &jst) == 0;
+	if (has_journal && read_only) {
+		set_error(mb, "mailbox %s: an interrupted update must be "
+		    "finished but the mailbox is read-only", mb->path);
+		r = MBOX_TEMP;
+		goto fail;
+	}
 	r = lock_acquire(mb, mb->fd, has_journal && !read_only ? F_WRLCK :
 	    F_RDLCK);
 	if (r != MBOX_OK)
@@ -924,10 +940,13 @@ mbox_recover(struct mailbox *mb, const char *path)
 	mb->fd = open_mailbox_file(mb, &read_only, &r);
 	if (mb->fd == -1)
 		return r;
-	if (read_only || fstat(mb->fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		set_error(mb, "mailbox %s: not a writable regular file", path);
+	/* Whoever runs this, the file must be a private one of its owner. */
+	if (fstat(mb->fd, &st) == 0)
+		mb->owner = st.st_uid;
+	if (read_only) {
+		set_error(mb, "mailbox %s: not writable", path);
 		r = MBOX_PERM;
-	} else {
+	} else if ((r = check_file(mb, mb->fd, &st)) == MBOX_OK) {
 		r = lock_acquire(mb, mb->fd, F_WRLCK);
 		if (r == MBOX_OK) {
 			r = replay_journal(mb, mb->fd);

@@ -83,6 +83,7 @@ struct session {
 	size_t		 live_count;	/* messages not marked deleted */
 	off_t		 live_octets;
 	size_t		 retrieved;
+	size_t		 deleted;	/* removed at UPDATE */
 };
 
 /* A parsed command line: keyword and up to two arguments. */
@@ -120,11 +121,18 @@ env_address(char *buf, size_t size)
 		v = getenv(names[i]);
 		if (v == NULL || strlen(v) >= size)
 			continue;
-		if (inet_pton(AF_INET, v, addr) == 1 ||
-		    inet_pton(AF_INET6, v, addr) == 1) {
+		if (inet_pton(AF_INET, v, addr) == 1) {
 			(void)strlcpy(buf, v, size);
 			return 0;
 		}
+		if (inet_pton(AF_INET6, v, addr) != 1)
+			continue;
+		/* IPv4-mapped, as a dual-stack launcher reports it. */
+		if (IN6_IS_ADDR_V4MAPPED((struct in6_addr *)addr))
+			return inet_ntop(AF_INET, addr + 12, buf, size) ==
+			    NULL ? -1 : 0;
+		(void)strlcpy(buf, v, size);
+		return 0;
 	}
 	return -1;
 }
@@ -397,9 +405,12 @@ cmd_quit(struct session *s, struct command *c)
 		syslog(LOG_ERR, "update failed: rip=%s user=%s: %s", s->rip,
 		    s->log_user, s->mb.error);
 		s->ending = END_UPDATE_FAILED;
-		return reply("-ERR [SYS/TEMP] Deleted messages not removed, "
-		    "try again later.");
+		return reply_mailbox_error(r, "-ERR [SYS/PERM] Deleted "
+		    "messages not removed, contact your administrator.",
+		    "-ERR [SYS/TEMP] Deleted messages not removed, try again "
+		    "later.");
 	}
+	s->deleted = deleted;
 	s->ending = END_QUIT;
 	return reply("+OK Bye.");
 }
@@ -982,9 +993,6 @@ recover_main(const char *path)
 		syslog(LOG_ERR, "recover: %s", mb.error);
 		return 1;
 	}
-	if (mb.recovered)
-		syslog(LOG_NOTICE, "recover: %s: finished an interrupted "
-		    "update", path);
 	(void)printf("%s: %s\n", path, mb.recovered ?
 	    "finished an interrupted update" : "nothing to recover");
 	return 0;
@@ -1065,8 +1073,8 @@ main(int argc, char *argv[])
 	if (s.log_user[0] != '\0' && s.mb.path[0] != '\0')
 		syslog(LOG_INFO, "logout: rip=%s user=%s retrieved=%zu "
 		    "deleted=%zu left=%zu sent=%llu end=%s", s.rip,
-		    s.log_user, s.retrieved, s.mb.count - s.live_count,
-		    s.live_count, io_bytes_written(), ending_name(s.ending));
+		    s.log_user, s.retrieved, s.deleted, s.mb.count - s.deleted,
+		    io_bytes_written(), ending_name(s.ending));
 	mbox_close(&s.mb);
 	closelog();
 	return 0;
