@@ -1,0 +1,1234 @@
+"""Process-level tests for pop3d: properties over every fixture, UIDL rules,
+mailbox permissions and locks, signals and timeouts, logging, the command
+line, mailbox changes during a session, and a real client (poplib) over
+loopback TCP.  Loaded by tests/run, which is __main__ and provides the
+helpers (Env, Session, Fail, ...).
+"""
+
+import fcntl
+import os
+import poplib
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+import __main__ as R
+from __main__ import (Fail, Skip, Env, Config, test, expect_eq, check_exit, check_no_lock, check_after,
+                      fixture, GREETING, LOGIN, login_reply, ERR_AUTH, ERR_PERM, ERR_TEMP, ERR_INUSE,
+                      ERR_QUIT_TEMP, ERR_CHANGED, CAPA_LINES)
+
+def f1():
+    return fixture('F1.mbox')
+
+
+_cleanup = []
+_cleanup_lock = threading.Lock()
+
+
+def teardown():
+    with _cleanup_lock:
+        for p in _cleanup:
+            R.kill_group(p)
+            try:
+                p.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+
+
+# ----------------------------------------------------------------- reply parsing
+
+def is_multi(cmd):
+    words = cmd.split()
+    if not words:
+        return False
+    k = words[0].upper()
+    return k in (b'RETR', b'TOP', b'CAPA') or (k in (b'LIST', b'UIDL') and len(words) == 1)
+
+
+def parse_replies(out, cmds):
+    """Split pipelined output into (status, body-or-None) per command.
+
+    body is the unstuffed content (bytes, CRLF line ends) of a multi-line
+    reply.  Checks framing: status lines fit in 512 octets and start with
+    +OK/-ERR and a space; no content line starts with a lone '.'.
+    """
+    pos = 0
+
+    def line():
+        nonlocal pos
+        i = out.find(b'\r\n', pos)
+        if i < 0:
+            raise Fail('output ends early (after %d of %d bytes)' % (pos, len(out)), R.esc(out[pos:pos + 300]))
+        ln = out[pos:i]
+        pos = i + 2
+        return ln
+
+    def status():
+        s = line()
+        if len(s) > 510 or not re.match(rb'^(\+OK|-ERR) \S', s):
+            raise Fail('bad status line: %s' % R.esc(s))
+        return s
+
+    greeting = status()
+    replies = []
+    for c in cmds:
+        s = status()
+        body = None
+        if is_multi(c) and s.startswith(b'+OK'):
+            parts = []
+            while True:
+                ln = line()
+                if ln == b'.':
+                    break
+                if ln.startswith(b'.'):
+                    if not ln.startswith(b'..'):
+                        raise Fail('unstuffed line in reply to %s: %s' % (R.esc(c), R.esc(ln)))
+                    ln = ln[1:]
+                parts.append(ln + b'\r\n')
+            body = b''.join(parts)
+        replies.append((s, body))
+    return greeting, replies, out[pos:]
+
+
+def session_replies(env, cmds, **kw):
+    data = b''.join(c + b'\r\n' for c in cmds)
+    res = env.run(data, **kw)
+    if res.timed_out:
+        raise Fail('pop3d did not finish', R.esc(res.out[-500:]))
+    check_exit(res)
+    greeting, replies, rest = parse_replies(res.out, cmds)
+    expect_eq('greeting', GREETING, greeting + b'\r\n')
+    if rest:
+        raise Fail('extra output after the last reply', R.esc(rest[:300]))
+    return replies
+
+
+def login_cmds():
+    return [b'USER alice', b'PASS secret']
+
+
+def uidl_list(env):
+    r = session_replies(env, login_cmds() + [b'UIDL', b'QUIT'])
+    if not r[1][0].startswith(b'+OK Logged in'):
+        raise Fail('login failed: %s' % R.esc(r[1][0]))
+    body = r[2][1]
+    if body is None:
+        raise Fail('UIDL failed: %s' % R.esc(r[2][0]))
+    out = []
+    for ln in body.split(b'\r\n')[:-1]:
+        m = re.fullmatch(rb'([1-9][0-9]*) ([\x21-\x7e]{1,70})', ln)
+        if not m:
+            raise Fail('bad UIDL line: %s' % R.esc(ln))
+        out.append((int(m.group(1)), m.group(2)))
+    return out
+
+
+UID_RE = re.compile(rb'[0-9a-f]{32}(-[1-9][0-9]*)?')
+
+# ----------------------------------------------------------------- the spec, as an oracle
+
+# The From_ line rule of the spec: after the first line of the file, "From "
+# SENDER DAY MON DD HH:MM[:SS] ... YYYY, preceded by an empty line.  The
+# fixtures avoid the corners where readings of that rule could differ.
+_DAYS = b'Mon|Tue|Wed|Thu|Fri|Sat|Sun'
+_MONS = b'Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec'
+FROM_RE = re.compile(rb'From \S+ (' + _DAYS + rb') (' + _MONS + rb') [ 0-9][0-9] [0-9][0-9]:[0-9][0-9](:[0-9][0-9])? (.*\s)?[0-9]{4}\b')
+
+
+def _lines(data):
+    out, pos = [], 0
+    while pos < len(data):
+        i = data.find(b'\n', pos)
+        if i < 0:
+            out.append(data[pos:])
+            break
+        out.append(data[pos:i + 1])
+        pos = i + 1
+    return out
+
+
+def _is_empty(ln):
+    return ln in (b'\n', b'\r\n')
+
+
+def mbox_model(data):
+    """[(From_ line without its line end, wire content)] by the spec's rules."""
+    L = _lines(data)
+    if not L:
+        return []
+    starts = [0]
+    for i in range(2, len(L)):
+        if _is_empty(L[i - 1]) and FROM_RE.match(L[i]):
+            starts.append(i)
+    msgs = []
+    for k, st in enumerate(starts):
+        end = starts[k + 1] if k + 1 < len(starts) else len(L)
+        body = L[st + 1:end]
+        if body and _is_empty(body[-1]):
+            body = body[:-1]
+        wire = b''
+        for ln in body:
+            if ln.endswith(b'\r\n'):
+                ln = ln[:-2]
+            elif ln.endswith(b'\n'):
+                ln = ln[:-1]
+            wire += ln + b'\r\n'
+        fl = L[st].rstrip(b'\n')
+        if fl.endswith(b'\r'):
+            fl = fl[:-1]
+        msgs.append((fl, wire))
+    return msgs
+
+
+VOLATILE = {b'status', b'x-status', b'x-uid', b'x-imap', b'x-imapbase', b'x-keywords', b'x-uidl',
+            b'content-length'}
+
+
+def _xxh3_128():
+    """XXH3-128 from the system's libxxhash through ctypes, or None."""
+    try:
+        import ctypes
+
+        class H(ctypes.Structure):
+            _fields_ = [('low', ctypes.c_uint64), ('high', ctypes.c_uint64)]
+        lib = ctypes.CDLL('libxxhash.so.0')
+        lib.XXH3_128bits.restype = H
+        lib.XXH3_128bits.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
+    except (OSError, AttributeError):
+        return None
+
+    def digest(b):
+        h = lib.XXH3_128bits(b, len(b))
+        return b'%016x%016x' % (h.high, h.low)
+    return digest
+
+
+XXH3 = _xxh3_128()
+
+
+def recipe_digest(from_line, wire):
+    """The UIDL digest as pop3d(8) section UIDL defines it: XXH3-128 (seed
+    0, canonical big-endian) over the kept header fields (each line ending
+    in one LF), the From_ line without its line end, LF, the "UIDL size"
+    (LIST size minus the wire octets of the fields left out), LF."""
+    header = []
+    for ln in wire.split(b'\r\n')[:-1]:
+        if ln == b'':
+            break
+        header.append(ln)
+    fields = []
+    for ln in header:
+        if fields and ln[:1] in (b' ', b'\t'):
+            fields[-1].append(ln)
+        else:
+            fields.append([ln])
+    kept, dropped = [], 0
+    for f in fields:
+        name = f[0].split(b':', 1)[0].lower() if b':' in f[0] else None
+        if name in VOLATILE:
+            dropped += sum(len(x) + 2 for x in f)
+        else:
+            kept += f
+    head = b''.join(ln + b'\n' for ln in kept)
+    return XXH3(head + from_line + b'\n' + b'%d' % (len(wire) - dropped) + b'\n')
+
+
+def recipe_uids(data):
+    seen = {}
+    out = []
+    for fl, wire in mbox_model(data):
+        d = recipe_digest(fl, wire)
+        seen[d] = seen.get(d, 0) + 1
+        out.append(d if seen[d] == 1 else d + b'-%d' % seen[d])
+    return out
+
+
+# ----------------------------------------------------------------- properties
+
+def headers_of(content):
+    """TOP n 0: the header lines and the empty line ending them, if any."""
+    out = []
+    for ln in content.split(b'\r\n')[:-1]:
+        out.append(ln + b'\r\n')
+        if ln == b'':
+            break
+    return b''.join(out)
+
+
+def property_check(name, data):
+    env = Env('prop-' + name)
+    env.put_mailbox(data)
+    before = env.snapshot()
+    r = session_replies(env, login_cmds() + [b'STAT', b'QUIT'])
+    m = re.fullmatch(rb'\+OK (\d+) (\d+)', r[2][0])
+    if not m:
+        raise Fail('STAT reply: %s' % R.esc(r[2][0]))
+    n, total = int(m.group(1)), int(m.group(2))
+    expect_eq('PASS reply', b'+OK Logged in, %d messages (%d octets).' % (n, total), r[1][0])
+    cmds = login_cmds() + [b'LIST', b'UIDL']
+    for i in range(1, n + 1):
+        cmds += [b'LIST %d' % i, b'UIDL %d' % i, b'RETR %d' % i, b'TOP %d 0' % i,
+                 b'TOP %d 999999' % i, b'TOP %d 99999999999999999999' % i]
+    cmds.append(b'QUIT')
+    r = session_replies(env, cmds)
+    expect_eq('LIST status', b'+OK %d messages (%d octets)' % (n, total), r[2][0])
+    sizes = []
+    for k, ln in enumerate(r[2][1].split(b'\r\n')[:-1], 1):
+        m = re.fullmatch(rb'(\d+) (\d+)', ln)
+        if not m or int(m.group(1)) != k:
+            raise Fail('bad LIST line %d: %s' % (k, R.esc(ln)))
+        sizes.append(int(m.group(2)))
+    expect_eq('number of LIST lines', n, len(sizes))
+    expect_eq('sum of LIST sizes', total, sum(sizes))
+    expect_eq('UIDL status', b'+OK Unique-ID listing follows.', r[3][0])
+    uids = []
+    for k, ln in enumerate(r[3][1].split(b'\r\n')[:-1], 1):
+        m = re.fullmatch(rb'(\d+) ([\x21-\x7e]{1,70})', ln)
+        if not m or int(m.group(1)) != k:
+            raise Fail('bad UIDL line %d: %s' % (k, R.esc(ln)))
+        if not UID_RE.fullmatch(m.group(2)):
+            raise Fail('UIDL %d is not 32 lowercase hex digits (+ -N): %s' % (k, R.esc(m.group(2))))
+        uids.append(m.group(2))
+    expect_eq('number of UIDL lines', n, len(uids))
+    if len(set(uids)) != len(uids):
+        raise Fail('UIDLs are not unique: %r' % uids)
+    for i in range(1, n + 1):
+        base = 4 + (i - 1) * 6
+        lst, uidl, retr, top0, top9, topbig = r[base:base + 6]
+        expect_eq('LIST %d' % i, b'+OK %d %d' % (i, sizes[i - 1]), lst[0])
+        expect_eq('UIDL %d' % i, b'+OK %d ' % i + uids[i - 1], uidl[0])
+        expect_eq('RETR %d status' % i, b'+OK %d octets' % sizes[i - 1], retr[0])
+        if len(retr[1]) != sizes[i - 1]:
+            raise Fail('RETR %d: %d octets sent (unstuffed), LIST says %d' % (i, len(retr[1]), sizes[i - 1]))
+        expect_eq('TOP %d 0 status' % i, b'+OK Top of message follows.', top0[0])
+        expect_eq('TOP %d 0' % i, headers_of(retr[1]), top0[1])
+        expect_eq('TOP %d 999999 vs RETR' % i, retr[1], top9[1])
+        expect_eq('TOP %d 99999999999999999999 vs RETR' % i, retr[1], topbig[1])
+    expect_eq('QUIT', b'+OK Bye.', r[-1][0])
+    again = uidl_list(env)
+    expect_eq('UIDL in a second session', [(k, u) for k, u in enumerate(uids, 1)], again)
+    check_no_lock(env)
+    check_after(env, 'unchanged', before)
+    # the spec's split rule and the man page's UIDL recipe, independently computed
+    model = mbox_model(data)
+    if len(model) != n:
+        raise Fail('pop3d sees %d messages, the spec\'s From_ rule gives %d' % (n, len(model)))
+    for i, (fl, wire) in enumerate(model, 1):
+        got = r[4 + (i - 1) * 6 + 2][1]
+        if got != wire:
+            raise Fail('RETR %d differs from the spec\'s reading of the mbox' % i, R.diff(wire, got))
+    if XXH3:
+        expect_eq('UIDLs vs the man page recipe', recipe_uids(data), uids)
+
+
+BROKEN = {'garbage-start.mbox', 'blank-start.mbox', 'fromage-start.mbox'}
+for _name in sorted(os.listdir(R.FIXTURES)) + sorted(R.GENERATED):
+    if _name.endswith('.mbox') and _name not in BROKEN:
+        test('property:' + _name, weight=2)(lambda n=_name: property_check(n, fixture(n)))
+
+
+# ----------------------------------------------------------------- UIDL
+
+@test('uidl:same-headers-get-suffixes')
+def _():
+    env = Env('uidl-same')
+    env.put_mailbox(fixture('same-headers.mbox'))
+    u = [x[1] for x in uidl_list(env)]
+    if not re.fullmatch(rb'[0-9a-f]{32}', u[0]):
+        raise Fail('UIDL 1 is not 32 hex digits: %s' % R.esc(u[0]))
+    expect_eq('UIDL 2 (same From_ line, size and headers as 1)', u[0] + b'-2', u[1])
+    expect_eq('UIDL 4 (third copy)', u[0] + b'-3', u[3])
+    if u[2].startswith(u[0]):
+        raise Fail('UIDL 3 (different message) shares the digest of 1: %r' % u)
+
+
+@test('uidl:volatile-headers-ignored')
+def _():
+    env = Env('uidl-vol')
+    env.put_mailbox(fixture('volatile-headers.mbox'))
+    u = [x[1] for x in uidl_list(env)]
+    expect_eq('UIDLs of messages differing only in volatile header fields',
+              [u[0]] + [u[0] + b'-%d' % k for k in range(2, len(u))], u[:-1])
+    if u[-1].startswith(u[0]):
+        raise Fail('an ordinary added field (X-Other) did not change the UIDL: %r' % u)
+
+
+@test('uidl:crlf-same-as-lf')
+def _():
+    env = Env('uidl-f1')
+    env.put_mailbox(f1())
+    u = uidl_list(env)
+    env = Env('uidl-crlf')
+    env.put_mailbox(fixture('crlf.mbox'))
+    expect_eq('crlf.mbox messages 1-2 (F1 with CRLF line ends: line ends do not count)', u, uidl_list(env)[:2])
+
+
+@test('uidl:man-page-recipe')
+def _():
+    """The recipe in pop3d(8) section UIDL is a permanent contract: pin it
+    with known values (computed by this suite's own implementation of the
+    recipe, checked against every fixture by the property tests)."""
+    if not XXH3:
+        raise Skip('libxxhash.so.0 not loadable through ctypes')
+    cases = [
+        (b'From alice@example.org Thu Jan  1 00:00:00 2024', b'Subject: one\r\n\r\nhello\r\n',
+         b'ac670e7c4d35f3f5491734f0060dcae5'),
+        (b'From bob@example.org Thu Jan  1 00:01:00 2024', b'Subject: two\r\n\r\n.dot\r\nline2\r\n',
+         b'3b9c9012e5e4a36e93c1f51faffbc0d1'),
+    ]
+    for fl, wire, want in cases:
+        expect_eq('recipe self-check', want, recipe_digest(fl, wire))
+    env = Env('uidl-recipe')
+    env.put_mailbox(f1())
+    expect_eq('F1 UIDLs', [(1, cases[0][2]), (2, cases[1][2])], uidl_list(env))
+
+
+# ----------------------------------------------------------------- auth policy
+
+def login_result(env, user, password=b'secret', as_user=False):
+    res = env.run(b'USER ' + user + b'\r\nPASS ' + password + b'\r\nQUIT\r\n', as_user=as_user)
+    check_exit(res)
+    return res
+
+
+def expect_login(env, user, n=0, m=0, as_user=False):
+    res = login_result(env, user, as_user=as_user)
+    expect_eq('session output for %s' % user.decode(), GREETING + login_reply(n, m) + b'+OK Bye.\r\n', res.out)
+
+
+def expect_auth_fail(env, user, as_user=False):
+    res = login_result(env, user, as_user=as_user)
+    expect_eq('session output for %s' % user.decode(),
+              GREETING + b'+OK Send your password.\r\n' + ERR_AUTH + b'\r\n+OK Bye.\r\n', res.out)
+
+
+@test('auth:no-uid-field')
+def _():
+    env = Env('auth-nouid')
+    if Config.root:
+        expect_auth_fail(env, b'nouid')      # root: a user without uid is refused
+    else:
+        expect_login(env, b'nouid')          # not root: runs as itself
+
+
+@test('auth:other-uid')
+def _():
+    if Config.root:
+        raise Skip('meaningful when pop3d is not root (see nonroot:other-uid)')
+    expect_auth_fail(Env('auth-otheruid'), b'otheruid')
+
+
+@test('auth:failure-delay-and-dummy-work', weight=3)
+def _():
+    times = {}
+    for user in (b'alice', b'nosuchuser'):
+        env = Env('auth-delay')
+        s = env.session()
+        s.expect(GREETING)
+        s.send(b'USER ' + user + b'\r\n')
+        s.expect(b'+OK Send your password.\r\n')
+        t0 = time.monotonic()
+        s.send(b'PASS wrong\r\n')
+        s.expect(ERR_AUTH + b'\r\n', timeout=10)
+        times[user] = time.monotonic() - t0
+        s.send(b'QUIT\r\n')
+        s.expect(b'+OK Bye.\r\n')
+        check_exit(s.finish())
+    for user, t in times.items():
+        if t < 0.9:
+            raise Fail('failed login for %s answered after %.2fs (< 1 s delay)' % (user.decode(), t))
+    if abs(times[b'alice'] - times[b'nosuchuser']) > 0.5 * Config.scale:
+        raise Fail('failure timing differs: known %.2fs, unknown %.2fs' % (times[b'alice'], times[b'nosuchuser']))
+
+
+# Non-root mode.  When the suite runs as root, pop3d is started as the test
+# uid so that the not-root code path is exercised too.
+
+@test('nonroot:login-dele-quit')
+def _():
+    env = Env('nonroot-login')
+    env.put_mailbox(f1())
+    before = env.snapshot()
+    res = env.run(LOGIN + b'STAT\r\nDELE 1\r\nQUIT\r\n', as_user=True)
+    check_exit(res)
+    expect_eq('session output', GREETING + login_reply(2, 52) + b'+OK 2 52\r\n+OK Message deleted.\r\n+OK Bye.\r\n',
+              res.out)
+    check_no_lock(env)
+    check_after(env, 'after/F1-dele1.mbox', before)
+
+
+@test('nonroot:other-uid')
+def _():
+    expect_auth_fail(Env('nonroot-otheruid'), b'otheruid', as_user=True)
+
+
+@test('nonroot:root-uid')
+def _():
+    expect_auth_fail(Env('nonroot-rootuid'), b'rootuid', as_user=True)
+
+
+@test('nonroot:no-uid-field')
+def _():
+    expect_login(Env('nonroot-nouid'), b'nouid', as_user=True)
+
+
+@test('nonroot:dir-not-writable')
+def _():
+    env = Env('nonroot-dir')
+    env.put_mailbox(f1())
+    os.chmod(env.dir, 0o555)
+    try:
+        expect_pass_error(env, ERR_TEMP, as_user=True)
+    finally:
+        os.chmod(env.dir, 0o755)
+
+
+# ----------------------------------------------------------------- logging
+
+@test('log:rip-unknown-and-no-password', weight=2)
+def _():
+    env = Env('log-rip')
+    env.put_mailbox(f1())
+    res = env.run(b'USER alice\r\nPASS Wr0ngPassw0rdXYZ\r\nUSER alice\r\nPASS secret\r\nQUIT\r\n', debug=True)
+    check_exit(res)
+    expect_eq('session output', GREETING + b'+OK Send your password.\r\n' + ERR_AUTH + b'\r\n' +
+              login_reply(2, 52) + b'+OK Bye.\r\n', res.out)
+    if b'rip=unknown' not in res.err:
+        raise Fail('log has no rip=unknown for a pipe on stdin', R.esc(res.err, 2000))
+    for pw in (b'Wr0ngPassw0rdXYZ', b'secret'):
+        if pw in res.err:
+            raise Fail('the log contains a password (%s)' % pw.decode(), R.esc(res.err, 2000))
+
+
+@test('log:unknown-user-not-logged', weight=2)
+def _():
+    env = Env('log-unknown')
+    res = env.run(b'USER Tr0ub4dor3PasswordTyped\r\nPASS x\r\nQUIT\r\n', debug=True)
+    check_exit(res)
+    expect_eq('session output', GREETING + b'+OK Send your password.\r\n' + ERR_AUTH + b'\r\n+OK Bye.\r\n', res.out)
+    if b'user=<unknown>' not in res.err:
+        raise Fail('log has no user=<unknown> for a name without an account', R.esc(res.err, 2000))
+    if b'Tr0ub4dor3' in res.err:
+        raise Fail('the log contains the unknown user name', R.esc(res.err, 2000))
+
+
+@test('log:nothing-on-stderr-without-d', weight=2)
+def _():
+    if Config.wrapper:
+        raise Skip('the wrapper may write to stderr')
+    env = Env('log-quiet')
+    env.put_mailbox(f1())
+    res = env.run(b'USER alice\r\nPASS bad\r\nUSER alice\r\nPASS secret\r\nRETR 1\r\nQUIT\r\n')
+    check_exit(res)
+    expect_eq('session output', GREETING + b'+OK Send your password.\r\n' + ERR_AUTH + b'\r\n' +
+              login_reply(2, 52) + b'+OK 23 octets\r\nSubject: one\r\n\r\nhello\r\n.\r\n+OK Bye.\r\n', res.out)
+    if res.err:
+        raise Fail('pop3d wrote to stderr without -d (under inetd that is the client)', R.esc(res.err, 500))
+
+
+# ----------------------------------------------------------------- command line
+
+def run_cli(args, timeout=10):
+    try:
+        p = subprocess.run(Config.wrapper + [Config.pop3d] + args, stdin=subprocess.DEVNULL,
+                           capture_output=True, timeout=timeout * Config.scale)
+    except subprocess.TimeoutExpired:
+        raise Fail('pop3d %s did not exit' % ' '.join(args))
+    if p.returncode < 0:
+        raise Fail('pop3d %s died from signal %d' % (' '.join(args), -p.returncode))
+    return p
+
+
+@test('cli:help')
+def _():
+    p = run_cli(['--help'])
+    expect_eq('exit status of --help', 0, p.returncode)
+    if b'usage' not in (p.stdout + p.stderr).lower():
+        raise Fail('--help prints no usage', R.esc(p.stdout + p.stderr))
+
+
+@test('cli:version')
+def _():
+    p = run_cli(['--version'])
+    expect_eq('exit status of --version', 0, p.returncode)
+    if b'pop3d' not in p.stdout + p.stderr:
+        raise Fail('--version does not name pop3d', R.esc(p.stdout + p.stderr))
+
+
+@test('cli:unknown-option')
+def _():
+    for args in (['--bogus'], ['-Z']):
+        p = run_cli(args)
+        if p.returncode == 0:
+            raise Fail('pop3d %s exited 0' % args[0])
+        if b'usage' not in p.stderr.lower():
+            raise Fail('pop3d %s: no usage message on stderr' % args[0], R.esc(p.stderr))
+        if p.stdout:
+            raise Fail('pop3d %s wrote to stdout (the client)' % args[0], R.esc(p.stdout))
+
+
+@test('cli:bad-timeout')
+def _():
+    for args in (['-t', 'abc'], ['--timeout=12x'], ['-t']):
+        p = run_cli(args)
+        if p.returncode == 0:
+            raise Fail('pop3d %s exited 0' % ' '.join(args))
+        if p.stdout:
+            raise Fail('pop3d %s wrote to stdout (the client)' % ' '.join(args), R.esc(p.stdout))
+
+
+@test('cli:long-options')
+def _():
+    env = Env('cli-long')
+    env.put_mailbox(f1())
+    argv = Config.wrapper + [Config.pop3d, '--users=' + env.users, '--mailbox=' + env.dir + '/%u', '--timeout=30']
+    res = env.run(LOGIN + b'STAT\r\nQUIT\r\n', argv=argv)
+    check_exit(res)
+    expect_eq('session output', GREETING + login_reply(2, 52) + b'+OK 2 52\r\n+OK Bye.\r\n', res.out)
+
+
+@test('cli:template-home-and-percent')
+def _():
+    env = Env('cli-tmpl')
+    env.put_mailbox(f1(), path=os.path.join(env.dir, 'box%alice'))
+    res = env.run(LOGIN + b'STAT\r\nQUIT\r\n', template='%h/box%%%u')
+    check_exit(res)
+    expect_eq('session output (-m %h/box%%%u)', GREETING + login_reply(2, 52) + b'+OK 2 52\r\n+OK Bye.\r\n', res.out)
+
+
+# ----------------------------------------------------------------- timeouts, signals, pipes
+
+@test('proc:idle-timer-reset-by-commands', weight=3)
+def _():
+    env = Env('idle-reset')
+    env.put_mailbox(f1())
+    before = env.snapshot()
+    s = env.session(args=['-t', '2'])
+    s.expect(GREETING)
+    s.send(LOGIN + b'DELE 1\r\n')
+    s.expect(login_reply(2, 52) + b'+OK Message deleted.\r\n')
+    for _ in range(4):
+        time.sleep(1.2)
+        s.send(b'NOOP\r\n')
+        s.expect(b'+OK Nothing to do.\r\n', timeout=5, what='NOOP reply 1.2 s after the last command (-t 2)')
+    t0 = time.monotonic()
+    rest = s.read_to_eof(timeout=15)
+    if rest is None:
+        s.kill()
+        raise Fail('no idle close within 15 s with -t 2')
+    if rest:
+        raise Fail('idle close sent a reply', R.esc(rest))
+    waited = time.monotonic() - t0
+    if waited < 1.5:
+        raise Fail('idle close after %.1fs with -t 2' % waited)
+    res = s.finish()
+    check_exit(res)
+    check_no_lock(env)
+    check_after(env, 'unchanged', before)
+
+
+def signal_test(signum, name):
+    env = Env('sig-' + name)
+    env.put_mailbox(f1())
+    before = env.snapshot()
+    s = env.session()
+    s.expect(GREETING)
+    s.send(LOGIN + b'DELE 1\r\n')
+    s.expect(login_reply(2, 52) + b'+OK Message deleted.\r\n')
+    time.sleep(0.2)
+    os.kill(s.p.pid, signum)
+    rest = s.read_to_eof(timeout=10)
+    if rest is None:
+        s.kill()
+        raise Fail('pop3d did not exit after %s' % name)
+    if rest:
+        raise Fail('pop3d replied after %s' % name, R.esc(rest))
+    res = s.finish()
+    check_exit(res, allow_signal=signum)
+    check_no_lock(env)
+    check_after(env, 'unchanged', before)
+
+
+@test('proc:sigterm-no-update')
+def _():
+    signal_test(signal.SIGTERM, 'SIGTERM')
+
+
+@test('proc:sighup-no-update')
+def _():
+    signal_test(signal.SIGHUP, 'SIGHUP')
+
+
+def big_mailbox(mb=4):
+    line = b'y' * 76 + b'\n'
+    body = line * (mb * 1024 * 1024 // len(line))
+    return (b'From a@example.org Mon Jan  1 00:00:00 2024\nSubject: big\n\n' + body +
+            b'\nFrom b@example.org Mon Jan  1 00:00:01 2024\nSubject: small\n\nsmall\n')
+
+
+@test('proc:client-closes-during-retr', weight=2)
+def _():
+    env = Env('epipe')
+    env.put_mailbox(big_mailbox())
+    before = env.snapshot()
+    s = env.session()
+    s.expect(GREETING)
+    s.send(LOGIN + b'DELE 2\r\nRETR 1\r\n')
+    s.lines(4)
+    s.read(1000)
+    s.p.stdout.close()
+    s.close_stdin()
+    rc = s.wait(20)
+    if rc is None:
+        s.kill()
+        raise Fail('pop3d still running 20 s after the client closed during RETR')
+    if rc == -signal.SIGPIPE:
+        raise Fail('pop3d was killed by SIGPIPE (it must ignore SIGPIPE)')
+    check_exit(R.Result(b'', env.stderr(), rc, False, 0))
+    check_no_lock(env)
+    check_after(env, 'unchanged', before)
+
+
+@test('proc:write-stall-times-out', weight=5)
+def _():
+    env = Env('stall')
+    env.put_mailbox(big_mailbox(8))
+    before = env.snapshot()
+    s = env.session(args=['-t', '2'])
+    s.send(LOGIN + b'DELE 2\r\nRETR 1\r\n')
+    # never read: the pipe fills and pop3d's writes make no progress
+    t0 = time.monotonic()
+    rc = s.wait(30)
+    if rc is None:
+        s.kill()
+        raise Fail('pop3d did not give up on a client that stopped reading (-t 2, waited 30 s)')
+    if time.monotonic() - t0 < 1.5:
+        raise Fail('pop3d exited too early (%.1fs) during a stalled RETR' % (time.monotonic() - t0))
+    check_exit(R.Result(b'', env.stderr(), rc, False, 0))
+    check_no_lock(env)
+    check_after(env, 'unchanged', before)
+
+
+@test('proc:quit-then-close-without-reading')
+def _():
+    # E106 / UP-04: QUIT was received, so UPDATE happens even though the
+    # client does not read the replies.
+    env = Env('e106')
+    env.put_mailbox(f1())
+    before = env.snapshot()
+    s = env.session()
+    s.expect(GREETING)
+    s.send(LOGIN)
+    s.expect(login_reply(2, 52))
+    s.p.stdout.close()
+    s.send(b'DELE 1\r\nQUIT\r\n')
+    s.close_stdin()
+    if s.wait(20) is None:
+        s.kill()
+        raise Fail('pop3d did not exit')
+    check_no_lock(env)
+    check_after(env, 'after/F1-dele1.mbox', before)
+
+
+# ----------------------------------------------------------------- mailbox permissions and locks
+
+def expect_pass_error(env, err, as_user=False, timeout=30):
+    """PASS gets err, then the server closes the connection by itself."""
+    res = env.run(LOGIN + b'STAT\r\n', close_stdin=False, as_user=as_user, timeout=timeout)
+    expected = GREETING + b'+OK Send your password.\r\n' + err + b'\r\n'
+    if res.timed_out:
+        raise Fail('server did not close the connection after the PASS failure', R.diff(expected, res.out))
+    expect_eq('session output', expected, res.out)
+    check_exit(res)
+    check_no_lock(env)
+    return res
+
+
+@test('perm:symlink')
+def _():
+    env = Env('perm-symlink')
+    real = os.path.join(env.dir, 'real')
+    env.put_mailbox(f1(), path=real)
+    os.symlink(real, env.mbox)
+    before = env.snapshot(real)
+    expect_pass_error(env, ERR_PERM)
+    if env.snapshot(real) != before:
+        raise Fail('symlink target changed')
+
+
+@test('perm:symlink-to-other-users-file')
+def _():
+    if not Config.root:
+        raise Skip('needs root to make a file of another user')
+    env = Env('perm-symlink-other')
+    other = os.path.join(Config.base, 'other-%s' % os.path.basename(env.dir))
+    with open(other, 'wb') as f:
+        f.write(f1())
+    os.chmod(other, 0o644)
+    os.symlink(other, env.mbox)
+    expect_pass_error(env, ERR_PERM)
+
+
+@test('perm:directory')
+def _():
+    env = Env('perm-dir')
+    os.mkdir(env.mbox)
+    R.chown(env.mbox)
+    expect_pass_error(env, ERR_PERM)
+
+
+@test('perm:fifo')
+def _():
+    env = Env('perm-fifo')
+    os.mkfifo(env.mbox, 0o600)
+    R.chown(env.mbox)
+    expect_pass_error(env, ERR_PERM)
+
+
+@test('perm:world-writable')
+def _():
+    env = Env('perm-ww')
+    env.put_mailbox(f1(), mode=0o666)
+    before = env.snapshot()
+    expect_pass_error(env, ERR_PERM)
+    check_after(env, 'unchanged', before)
+
+
+@test('perm:hard-link')
+def _():
+    env = Env('perm-nlink')
+    env.put_mailbox(f1())
+    os.link(env.mbox, os.path.join(env.dir, 'other-name'))
+    before = env.snapshot()
+    expect_pass_error(env, ERR_PERM)
+    check_after(env, 'unchanged', before)
+
+
+@test('perm:mode-000')
+def _():
+    env = Env('perm-000')
+    env.put_mailbox(f1(), mode=0)
+    expect_pass_error(env, ERR_PERM)
+
+
+@test('perm:owned-by-another-user')
+def _():
+    if not Config.root:
+        raise Skip('needs root to give the mailbox to another user')
+    env = Env('perm-owner')
+    env.put_mailbox(f1(), mode=0o644)
+    os.chown(env.mbox, 0, 0)
+    expect_pass_error(env, ERR_PERM)
+
+
+@test('perm:dir-not-writable')
+def _():
+    """Not root: the session creates the dotlock itself, so a directory it
+    cannot write is [SYS/TEMP].  Root: the monitor creates the dotlock for
+    the session (pop3d(8), like Debian's root:mail /var/mail), so the
+    session works and the update is done."""
+    env = Env('perm-dirnw')
+    env.put_mailbox(f1())
+    before = env.snapshot()
+    if Config.root:
+        os.chown(env.dir, 0, 0)
+        os.chmod(env.dir, 0o775)
+        try:
+            res = env.run(LOGIN + b'STAT\r\nDELE 1\r\nQUIT\r\n')
+        finally:
+            R.chown(env.dir)
+        check_exit(res)
+        expect_eq('session output in a root-owned mailbox directory',
+                  GREETING + login_reply(2, 52) + b'+OK 2 52\r\n+OK Message deleted.\r\n+OK Bye.\r\n', res.out)
+        check_no_lock(env)
+        check_after(env, 'after/F1-dele1.mbox', before)
+        return
+    os.chmod(env.dir, 0o555)
+    try:
+        expect_pass_error(env, ERR_TEMP)
+    finally:
+        os.chmod(env.dir, 0o755)
+    check_after(env, 'unchanged', before)
+
+
+def stale_lock_test(name, content):
+    env = Env('lock-stale-' + name)
+    env.put_mailbox(f1())
+    before = env.snapshot()
+    with open(env.lock, 'wb') as f:
+        f.write(content)
+    R.chown(env.lock)
+    old = time.time() - 600
+    os.utime(env.lock, (old, old))
+    res = env.run(LOGIN + b'STAT\r\nQUIT\r\n', timeout=30)
+    check_exit(res)
+    expect_eq('session output with a 10-minute-old dotlock (%s)' % name,
+              GREETING + login_reply(2, 52) + b'+OK 2 52\r\n+OK Bye.\r\n', res.out)
+    check_no_lock(env)
+    check_after(env, 'unchanged', before)
+
+
+@test('lock:stale-dotlock-dead-pid-removed')
+def _():
+    stale_lock_test('dead-pid', b'999999\n')
+
+
+@test('lock:stale-dotlock-empty-removed')
+def _():
+    stale_lock_test('empty', b'')
+
+
+def fresh_lock_test(name, content):
+    """An MDA holds the dotlock throughout: [IN-USE] after the bounded wait."""
+    env = Env('lock-fresh-' + name)
+    env.put_mailbox(f1())
+    before = env.snapshot()
+    with open(env.lock, 'wb') as f:
+        f.write(content)
+    R.chown(env.lock)
+    t0 = time.monotonic()
+    res = env.run(LOGIN + b'STAT\r\n', close_stdin=False, timeout=40)
+    elapsed = time.monotonic() - t0
+    expected = GREETING + b'+OK Send your password.\r\n' + ERR_INUSE + b'\r\n'
+    if res.timed_out:
+        raise Fail('no [IN-USE] and close within 40 s while a fresh dotlock (%s) is held' % name,
+                   R.diff(expected, res.out))
+    expect_eq('session output with a fresh dotlock (%s) held' % name, expected, res.out)
+    check_exit(res)
+    if elapsed < 2:
+        raise Fail('gave up after %.1fs: the lock wait should be bounded but not instant' % elapsed)
+    if not os.path.exists(env.lock) or open(env.lock, 'rb').read() != content:
+        raise Fail("pop3d removed or changed another program's fresh dotlock")
+    check_after(env, 'unchanged', before)
+
+
+@test('lock:fresh-dotlock-live-pid-in-use', weight=20)
+def _():
+    fresh_lock_test('live pid', b'%d\n' % os.getpid())
+
+
+@test('lock:fresh-dotlock-no-pid-in-use', weight=20)
+def _():
+    fresh_lock_test('no pid', b'')
+
+
+@test('lock:fcntl-lock-in-use', weight=20)
+def _():
+    env = Env('lock-fcntl')
+    env.put_mailbox(f1())
+    before = env.snapshot()
+    fd = os.open(env.mbox, os.O_RDWR)
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        res = env.run(LOGIN + b'STAT\r\n', close_stdin=False, timeout=40)
+    finally:
+        os.close(fd)
+    expected = GREETING + b'+OK Send your password.\r\n' + ERR_INUSE + b'\r\n'
+    if res.timed_out:
+        raise Fail('no reply / no close within 40 s while an fcntl lock is held', R.diff(expected, res.out))
+    expect_eq('session output with an fcntl lock held', expected, res.out)
+    check_exit(res)
+    check_no_lock(env)
+    check_after(env, 'unchanged', before)
+
+
+@test('lock:quit-while-dotlocked', weight=20)
+def _():
+    env = Env('lock-quit')
+    env.put_mailbox(f1())
+    before = env.snapshot()
+    s = env.session()
+    s.expect(GREETING)
+    s.send(LOGIN + b'DELE 1\r\n')
+    s.expect(login_reply(2, 52) + b'+OK Message deleted.\r\n')
+    with open(env.lock, 'wb') as f:
+        f.write(b'%d\n' % os.getpid())
+    s.send(b'QUIT\r\n')
+    s.expect(ERR_QUIT_TEMP + b'\r\n', timeout=40, what='QUIT reply while the dotlock is held')
+    rest = s.read_to_eof(timeout=10)
+    if rest is None:
+        s.kill()
+        raise Fail('connection not closed after the QUIT failure')
+    if rest:
+        raise Fail('output after the QUIT reply', R.esc(rest))
+    check_exit(s.finish())
+    if open(env.lock, 'rb').read() != b'%d\n' % os.getpid():
+        raise Fail("pop3d changed another program's dotlock")
+    os.unlink(env.lock)
+    check_after(env, 'unchanged', before)
+
+
+# ----------------------------------------------------------------- changes during a session
+
+NEW_MAIL = b'From carol@example.org Thu Jan  1 00:02:00 2024\nSubject: three\n\nnew\n\n'
+
+
+def logged_in_session(env, data=None, args=(), n=2, m=52):
+    env.put_mailbox(data if data is not None else f1())
+    s = env.session(args=args)
+    s.expect(GREETING)
+    s.send(LOGIN)
+    s.expect(login_reply(n, m))
+    return s
+
+
+@test('update:mail-appended-during-session')
+def _():
+    env = Env('append')
+    s = logged_in_session(env)
+    ino = os.stat(env.mbox).st_ino
+    with open(env.mbox, 'ab') as f:
+        f.write(NEW_MAIL)
+    s.send(b'STAT\r\nLIST\r\nRETR 2\r\nDELE 1\r\nQUIT\r\n')
+    s.expect(b'+OK 2 52\r\n+OK 2 messages (52 octets)\r\n1 23\r\n2 29\r\n.\r\n'
+             b'+OK 29 octets\r\nSubject: two\r\n\r\n..dot\r\nline2\r\n.\r\n'
+             b'+OK Message deleted.\r\n+OK Bye.\r\n', what='replies after new mail arrived')
+    check_exit(s.finish())
+    check_no_lock(env)
+    got = open(env.mbox, 'rb').read()
+    expect_eq('mailbox after DELE 1 + QUIT with new mail', fixture('after/F1-dele1.mbox') + NEW_MAIL, got)
+    expect_eq('inode', ino, os.stat(env.mbox).st_ino)
+
+
+def quit_outcome(s, env, ok_after, err_after, what):
+    """QUIT after another program changed the file.  pop3d removes deleted
+    messages by content identity (man page: UPDATE) or refuses with
+    [SYS/TEMP]; either way no message that was not deleted may be lost and
+    the reply must say which happened."""
+    s.send(b'QUIT\r\n')
+    reply = s.lines(1, timeout=30)
+    check_exit(s.finish())
+    check_no_lock(env)
+    got = open(env.mbox, 'rb').read()
+    if reply == [b'+OK Bye.']:
+        expect_eq('mailbox after +OK Bye. (%s)' % what, ok_after, got)
+    elif reply == [ERR_QUIT_TEMP]:
+        expect_eq('mailbox after [SYS/TEMP] (%s)' % what, err_after, got)
+    else:
+        raise Fail('QUIT reply (%s): %r' % (what, reply))
+
+
+@test('update:dele-all-with-new-mail')
+def _():
+    # E115: everything deleted, new mail arrived meanwhile: only the new mail stays.
+    env = Env('dele-all-new')
+    s = logged_in_session(env)
+    with open(env.mbox, 'ab') as f:
+        f.write(NEW_MAIL)
+    s.send(b'DELE 1\r\nDELE 2\r\nQUIT\r\n')
+    s.expect(b'+OK Message deleted.\r\n+OK Message deleted.\r\n+OK Bye.\r\n')
+    check_exit(s.finish())
+    check_no_lock(env)
+    expect_eq('mailbox after deleting all with new mail', NEW_MAIL, open(env.mbox, 'rb').read())
+
+
+@test('update:deleted-message-changed-before-quit')
+def _():
+    # The message the client deleted was rewritten by another program: it is
+    # not the message the client saw, so it must stay.
+    env = Env('changed-deleted')
+    s = logged_in_session(env)
+    s.send(b'DELE 1\r\n')
+    s.expect(b'+OK Message deleted.\r\n')
+    changed = f1().replace(b'hello', b'HELLO')
+    fd = os.open(env.mbox, os.O_WRONLY)
+    os.pwrite(fd, changed, 0)
+    os.close(fd)
+    quit_outcome(s, env, changed, changed, 'deleted message changed')
+
+
+@test('update:kept-message-changed-before-quit')
+def _():
+    env = Env('changed-kept')
+    s = logged_in_session(env)
+    s.send(b'DELE 1\r\n')
+    s.expect(b'+OK Message deleted.\r\n')
+    changed = f1().replace(b'line2', b'LINE2')
+    fd = os.open(env.mbox, os.O_WRONLY)
+    os.pwrite(fd, changed, 0)
+    os.close(fd)
+    quit_outcome(s, env, fixture('after/F1-dele1.mbox').replace(b'line2', b'LINE2'), changed,
+                 'kept message changed')
+
+
+@test('update:earlier-message-expunged-before-quit')
+def _():
+    # Another program removed message 1; this session deleted message 2,
+    # which now sits at another offset.
+    env = Env('expunged')
+    s = logged_in_session(env, fixture('three.mbox'), n=3, m=67)
+    s.send(b'DELE 3\r\n')
+    s.expect(b'+OK Message deleted.\r\n')
+    with open(env.mbox, 'r+b') as f:
+        f.write(fixture('after/three-dele1.mbox'))
+        f.truncate()
+    quit_outcome(s, env, fixture('after/three-dele13.mbox'), fixture('after/three-dele1.mbox'),
+                 'earlier message expunged')
+
+
+@test('update:mailbox-replaced-before-quit')
+def _():
+    env = Env('replaced')
+    s = logged_in_session(env)
+    s.send(b'DELE 1\r\n')
+    s.expect(b'+OK Message deleted.\r\n')
+    tmp = env.mbox + '.new'
+    env.put_mailbox(f1(), path=tmp)
+    os.rename(tmp, env.mbox)
+    quit_outcome(s, env, fixture('after/F1-dele1.mbox'), f1(), 'mailbox replaced by a copy')
+
+
+@test('update:truncated-then-retr')
+def _():
+    env = Env('truncated')
+    s = logged_in_session(env)
+    os.truncate(env.mbox, 0)
+    s.send(b'RETR 1\r\nTOP 2 0\r\nQUIT\r\n')
+    s.expect(ERR_CHANGED + b'\r\n' + ERR_CHANGED + b'\r\n+OK Bye.\r\n', what='RETR/TOP after truncation')
+    check_exit(s.finish())
+    check_no_lock(env)
+    expect_eq('mailbox size', 0, os.path.getsize(env.mbox))
+
+
+@test('concurrent:two-sessions-allowed')
+def _():
+    env = Env('concurrent')
+    before_data = f1()
+    s = logged_in_session(env)
+    before = env.snapshot()
+    res = env.run(LOGIN + b'STAT\r\nQUIT\r\n')
+    check_exit(res)
+    expect_eq('second session', GREETING + login_reply(2, 52) + b'+OK 2 52\r\n+OK Bye.\r\n', res.out)
+    s.send(b'STAT\r\nQUIT\r\n')
+    s.expect(b'+OK 2 52\r\n+OK Bye.\r\n')
+    check_exit(s.finish())
+    check_no_lock(env)
+    check_after(env, 'unchanged', before)
+    expect_eq('mailbox', before_data, open(env.mbox, 'rb').read())
+
+
+# ----------------------------------------------------------------- a real client over TCP
+
+def free_port():
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Listener:
+    """pop3d behind socat or systemd-socket-activate on 127.0.0.1."""
+
+    def __init__(self, env, debug=True):
+        self.env = env
+        self.port = free_port()
+        inner = env.argv(debug=debug)
+        self.log = env.dir + '.listener'
+        # Both hand pop3d the TCP socket itself as stdin/stdout (socat needs
+        # nofork for that), so getpeername() sees the client.
+        prefer = os.environ.get('TEST_LISTENER', '')
+        if shutil.which('systemd-socket-activate') and prefer != 'socat':
+            cmd = ['systemd-socket-activate', '-l', '127.0.0.1:%d' % self.port, '--inetd', '-a'] + inner
+            self.kind = 'ssa'
+        elif shutil.which('socat'):
+            cmd = ['socat', 'TCP-LISTEN:%d,bind=127.0.0.1,reuseaddr,fork' % self.port,
+                   'EXEC:' + ' '.join(inner) + ',nofork']
+            self.kind = 'socat'
+        else:
+            raise Skip('neither socat nor systemd-socket-activate is installed')
+        with open(self.log, 'wb') as logf:
+            self.p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=logf,
+                                      start_new_session=True)
+        with _cleanup_lock:
+            _cleanup.append(self.p)
+        for _ in range(100):
+            if self.p.poll() is not None:
+                raise Fail('listener exited', R.esc(self.logtext(), 1000))
+            if self.kind == 'ssa' and b'Listening on' in self.logtext():
+                break
+            if self.kind == 'socat':
+                try:
+                    socket.create_connection(('127.0.0.1', self.port), timeout=1).close()
+                    break
+                except OSError:
+                    pass
+            time.sleep(0.05)
+        else:
+            raise Fail('listener not ready after 5 s', R.esc(self.logtext(), 1000))
+
+    def logtext(self):
+        try:
+            return open(self.log, 'rb').read()
+        except FileNotFoundError:
+            return b''
+
+    def stop(self):
+        R.kill_group(self.p)
+        self.p.wait()
+
+
+@test('client:poplib', weight=3)
+def _():
+    env = Env('poplib')
+    env.put_mailbox(f1())
+    before = env.snapshot()
+    lst = Listener(env)
+    try:
+        c = poplib.POP3('127.0.0.1', lst.port, timeout=10 * Config.scale)
+        expect_eq('welcome', b'+OK POP3 server ready.', c.getwelcome())
+        caps = c.capa()
+        expect_eq('capabilities', sorted(x.decode() for x in CAPA_LINES), sorted(caps))
+        expect_eq('user', b'+OK Send your password.', c.user('alice'))
+        expect_eq('pass_', b'+OK Logged in, 2 messages (52 octets).', c.pass_('secret'))
+        expect_eq('stat', (2, 52), c.stat())
+        expect_eq('list', (b'+OK 2 messages (52 octets)', [b'1 23', b'2 29'], 12), c.list())
+        resp, uids, _ = c.uidl()
+        if len(uids) != 2 or not all(re.fullmatch(rb'[12] [0-9a-f]{32}', u) for u in uids):
+            raise Fail('uidl: %r' % uids)
+        expect_eq('retr 1', (b'+OK 23 octets', [b'Subject: one', b'', b'hello'], 23), c.retr(1))
+        expect_eq('retr 2', (b'+OK 29 octets', [b'Subject: two', b'', b'.dot', b'line2'], 29), c.retr(2))
+        expect_eq('top 2 0', [b'Subject: two', b''], c.top(2, 0)[1])
+        expect_eq('top 2 1', [b'Subject: two', b'', b'.dot'], c.top(2, 1)[1])
+        expect_eq('dele 1', b'+OK Message deleted.', c.dele(1))
+        expect_eq('stat after dele', (1, 29), c.stat())
+        expect_eq('rset', b'+OK Deletion marks removed.', c.rset())
+        expect_eq('stat after rset', (2, 52), c.stat())
+        expect_eq('noop', b'+OK Nothing to do.', c.noop())
+        expect_eq('dele 2', b'+OK Message deleted.', c.dele(2))
+        expect_eq('quit', b'+OK Bye.', c.quit())
+        # the session's UPDATE is done before +OK Bye. is sent
+        check_after(env, 'after/F1-dele2.mbox', before)
+        # a dropped connection never updates
+        c = poplib.POP3('127.0.0.1', lst.port, timeout=10 * Config.scale)
+        c.user('alice')
+        c.pass_('secret')
+        c.dele(1)
+        c.sock.close()
+        c.file.close()
+        time.sleep(0.5)
+        check_after(env, 'after/F1-dele2.mbox', before)
+        # a failed login is logged with the peer address
+        c = poplib.POP3('127.0.0.1', lst.port, timeout=10 * Config.scale)
+        c.user('alice')
+        try:
+            c.pass_('Wr0ngTcpPassw0rd')
+            raise Fail('pass_ with a wrong password succeeded')
+        except poplib.error_proto as e:
+            expect_eq('wrong password reply', ERR_AUTH, e.args[0])
+        c.quit()
+        for _ in range(50):
+            if b'rip=127.0.0.1' in lst.logtext():
+                break
+            time.sleep(0.1)
+        else:
+            raise Fail("failed login over TCP not logged with rip=127.0.0.1", lst.logtext().decode("utf-8", "replace"))
+        if b'Wr0ngTcpPassw0rd' in lst.logtext() or b'secret' in lst.logtext():
+            raise Fail('the log contains a password', R.esc(lst.logtext(), 2000))
+        check_no_lock(env)
+    finally:
+        lst.stop()
