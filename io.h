@@ -19,6 +19,7 @@ void		io_init(int timeout_sec);
 void		io_restore(void);
 enum io_status	io_read_line(char *line, size_t size, size_t *len_r);
 int		io_write(const void *data, size_t len);
+int		io_write_line(int dot, const void *data, size_t len, int crlf);
 int		io_reply(const char *fmt, ...)
 		    __attribute__((format(printf, 1, 2)));
 int		io_flush(void);

@@ -315,7 +315,7 @@ send_message(struct session *s, size_t i, int top, uint64_t max_body_lines)
 	off_t pos = s->mb.msgs[i].body_offset, end = msg_end(&s->mb, i);
 	const unsigned char *p, *q, *lf;
 	size_t n, len;
-	int line_start = 1, in_body = !top, header_end_line = 0;
+	int line_start = 1, in_body = !top, header_end_line = 0, dot = 0;
 	uint64_t body_lines = 0;
 
 	while (pos < end) {
@@ -337,8 +337,7 @@ send_message(struct session *s, size_t i, int top, uint64_t max_body_lines)
 					header_end_line = 1;
 				if (in_body)
 					body_lines++;
-				if (*p == '.' && io_write(".", 1) == -1)
-					return -1;
+				dot = *p == '.';
 				line_start = 0;
 			}
 			lf = memchr(p, '\n', (size_t)(q - p));
@@ -351,14 +350,13 @@ send_message(struct session *s, size_t i, int top, uint64_t max_body_lines)
 			}
 			if (lf != NULL && len > 0 && p[len - 1] == '\r')
 				len--;
-			if (io_write(p, len) == -1)
+			if (io_write_line(dot, p, len, lf != NULL) == -1)
 				return -1;
+			dot = 0;
 			if (lf == NULL) {
 				p = q;
 				continue;
 			}
-			if (io_write("\r\n", 2) == -1)
-				return -1;
 			p = lf + 1;
 			line_start = 1;
 			if (header_end_line)
