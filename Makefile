@@ -58,6 +58,12 @@ pop3d-fault: $(SRCS) $(HDRS)
 	$(CC) $(STDFLAGS) $(CPPFLAGS) $(CFLAGS) -DPOP3D_FAULT_INJECTION \
 	    -DJOURNAL_CHUNK_BYTES=65536 -o $@ $(SRCS) $(LDLIBS)
 
+# Test build for limits: no login delay, tiny caps (100 messages, 1 MiB).
+pop3d-limits: $(SRCS) $(HDRS)
+	$(CC) $(STDFLAGS) $(CPPFLAGS) $(CFLAGS) -DAUTH_FAILURE_DELAY_MSEC=0 \
+	    -DMBOX_MESSAGES_MAX=100 -DMBOX_BYTES_MAX=1048576 \
+	    -o $@ $(SRCS) $(LDLIBS)
+
 check: check-build check-tests check-safety check-deploy check-asan \
        check-valgrind check-lint check-fuzz
 	@echo "make check: all passed"
@@ -154,7 +160,7 @@ install: pop3d
 	    $(DESTDIR)$(DOCDIR)/examples/fail2ban/jail.conf
 
 clean:
-	rm -f pop3d pop3d-asan pop3d-fault $(OBJS) *.gcda *.gcno *.gcov
+	rm -f pop3d pop3d-asan pop3d-fault pop3d-limits $(OBJS) *.gcda *.gcno *.gcov
 	rm -rf .asan
 
 .PHONY: all check check-build check-tests check-safety check-deploy \

@@ -917,6 +917,8 @@ mbox_open(struct mailbox *mb, const char *path, uid_t owner,
 	mb->msgs = s.msgs;
 	mb->count = s.count;
 	mb->scan_end = s.end;
+	/* Over a cap: the first messages are served, the rest is kept. */
+	mb->capped = s.end < mb->st.st_size;
 	return MBOX_OK;
 fail:
 	(void)close(mb->fd);

@@ -70,6 +70,7 @@ struct mailbox {
 	int		 dotlock_held;
 	time_t		 dotlock_touched;
 	int		 recovered;		/* a crashed update was finished */
+	int		 capped;		/* over MBOX_MESSAGES/BYTES_MAX */
 	const struct spool_ops *spool;
 	int		 spool_fd;		/* the monitor, for privsep.c */
 	char		 error[256];		/* why the last call failed */

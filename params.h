@@ -72,8 +72,12 @@
  * Caps on what one session serves.  Past them the first messages up to the
  * cap are served, so the user can still download and delete.
  */
+#ifndef MBOX_MESSAGES_MAX
 #define MBOX_MESSAGES_MAX		1000000
+#endif
+#ifndef MBOX_BYTES_MAX
 #define MBOX_BYTES_MAX			(8LL * 1024 * 1024 * 1024)
+#endif
 
 /*
  * Bytes copied into the journal per step of an update (journal.c): large

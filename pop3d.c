@@ -484,6 +484,13 @@ start_transaction(struct session *s, const struct account *a)
 		    "again later.");
 	}
 	count_live(s);
+	if (s->mb.capped)
+		syslog(LOG_WARNING, "rip=%s user=%s: mailbox %s is over the "
+		    "limit of %d messages or %lld octets: serving the first %zu "
+		    "messages (%lld of %lld octets)", s->rip, s->log_user,
+		    s->mb.path, MBOX_MESSAGES_MAX, (long long)MBOX_BYTES_MAX,
+		    s->mb.count, (long long)s->mb.scan_end,
+		    (long long)s->mb.st.st_size);
 	s->state = STATE_TRANSACTION;
 	s->bad_commands = 0;
 	syslog(LOG_INFO, "login: rip=%s user=%s messages=%zu octets=%lld",
