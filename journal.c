@@ -74,6 +74,9 @@ struct journal_slot {
 	uint64_t	size_before;	/* a truncation: from, to */
 	uint64_t	new_size;
 	uint64_t	data_check;	/* XXH3-64 of the data or the tail */
+	uint64_t	prev_dst;	/* what the previous step left, */
+	uint64_t	prev_len;	/* for telling this file from one */
+	uint64_t	prev_check;	/* someone restored since the crash */
 	uint64_t	check;		/* XXH3-64 of the fields above */
 };
 
@@ -87,6 +90,8 @@ struct journal {
 	uint64_t			 seq;
 	unsigned char			*buf;		/* slot_data bytes */
 	unsigned char			*copy;		/* COPY_BYTES */
+	off_t				 prev_dst, prev_len;
+	uint64_t			 prev_check;	/* XXH3-64 of it */
 	journal_tick			 tick;
 	void				*arg;
 };
@@ -204,6 +209,9 @@ record_step(struct journal *j, struct journal_slot *s)
 	off_t off;
 
 	s->seq = ++j->seq;
+	s->prev_dst = (uint64_t)j->prev_dst;
+	s->prev_len = (uint64_t)j->prev_len;
+	s->prev_check = j->prev_check;
 	s->data_check = s->has_data ? XXH3_64bits(j->buf, (size_t)s->len) :
 	    s->data_check;
 	s->check = slot_checksum(s);
@@ -216,15 +224,20 @@ record_step(struct journal *j, struct journal_slot *s)
 	return update_sync(j->jfd);
 }
 
-/* Copies [src, src+len) down to dst; they do not overlap. */
+/*
+ * Copies [src, src+len) down to dst; they do not overlap.  The digest of
+ * what was written is what the next step records about this one.
+ */
 static int
-copy_down(struct journal *j, off_t dst, off_t src, off_t len)
+copy_down(struct journal *j, off_t dst, off_t src, off_t len,
+    XXH3_state_t *written)
 {
 	size_t n;
 
 	while (len > 0) {
 		n = len < COPY_BYTES ? (size_t)len : COPY_BYTES;
 		if (pread_all(j->fd, j->copy, n, src) != (ssize_t)n ||
+		    XXH3_64bits_update(written, j->copy, n) != XXH_OK ||
 		    update_write(j->fd, j->copy, n, dst) == -1)
 			return -1;
 		dst += (off_t)n;
@@ -238,17 +251,35 @@ copy_down(struct journal *j, off_t dst, off_t src, off_t len)
 static int
 apply_move(struct journal *j, const struct journal_slot *s)
 {
-	int r;
+	XXH3_state_t *written;
+	uint64_t check;
+	int r = -1;
 
-	if (s->has_data)
-		r = update_write(j->fd, j->buf, (size_t)s->len, (off_t)s->dst);
-	else
-		r = copy_down(j, (off_t)s->dst, (off_t)s->src, (off_t)s->len);
-	if (r == -1)
-		return -1;
+	written = XXH3_createState();
+	if (written == NULL || XXH3_64bits_reset(written) != XXH_OK)
+		goto out;
+	if (s->has_data) {
+		if (update_write(j->fd, j->buf, (size_t)s->len,
+		    (off_t)s->dst) == -1)
+			goto out;
+		check = s->data_check;
+	} else {
+		if (copy_down(j, (off_t)s->dst, (off_t)s->src, (off_t)s->len,
+		    written) == -1)
+			goto out;
+		check = XXH3_64bits_digest(written);
+	}
 	if (j->tick != NULL)
 		j->tick(j->arg);
-	return update_sync(j->fd);
+	if (update_sync(j->fd) == -1)
+		goto out;
+	j->prev_dst = (off_t)s->dst;
+	j->prev_len = (off_t)s->len;
+	j->prev_check = check;
+	r = 0;
+out:
+	XXH3_freeState(written);
+	return r;
 }
 
 static int
@@ -484,6 +515,33 @@ ranges_valid(const struct journal_range *r, size_t n, off_t size)
 	return n > 0;
 }
 
+/* Does [off, off+len) of the file hash to check? */
+static int
+region_has(struct journal *j, off_t off, off_t len, uint64_t check)
+{
+	XXH3_state_t *state;
+	size_t n;
+	int r = 0;
+
+	if (off < 0 || len < 0 || off + len > j->size)
+		return 0;
+	state = XXH3_createState();
+	if (state == NULL || XXH3_64bits_reset(state) != XXH_OK)
+		goto out;
+	while (len > 0) {
+		n = len < COPY_BYTES ? (size_t)len : COPY_BYTES;
+		if (pread_all(j->fd, j->copy, n, off) != (ssize_t)n ||
+		    XXH3_64bits_update(state, j->copy, n) != XXH_OK)
+			goto out;
+		off += (off_t)n;
+		len -= (off_t)n;
+	}
+	r = XXH3_64bits_digest(state) == check;
+out:
+	XXH3_freeState(state);
+	return r;
+}
+
 static int
 replay_newest(struct journal *j)
 {
@@ -499,6 +557,18 @@ replay_newest(struct journal *j)
 	if (read_slot(j, s == &a ? 0 : 1, s) == -1)
 		return -1;
 	j->seq = s->seq;
+	/*
+	 * The step before the newest finished and was synced before the
+	 * newest was recorded, and nothing of ours writes there again: if
+	 * its result is gone, someone else rewrote the file since the crash
+	 * (restored it from a backup, say), and this journal is not for it.
+	 */
+	if (s->seq > 1 && !region_has(j, (off_t)s->prev_dst,
+	    (off_t)s->prev_len, s->prev_check))
+		return -2;
+	j->prev_dst = (off_t)s->prev_dst;
+	j->prev_len = (off_t)s->prev_len;
+	j->prev_check = s->prev_check;
 	if (s->kind == STEP_MOVE) {
 		if (apply_move(j, s) == -1)
 			return -1;
@@ -515,7 +585,8 @@ replay_newest(struct journal *j)
 /*
  * Finishes the update that journal jfd records on fd, if it is for this
  * file.  Returns 1 when the mailbox was repaired, 0 when there was nothing
- * to do (the journal can go), -1 on failure (keep the journal).
+ * to do, 2 when the journal is not for the file as it now is (both: the
+ * journal can go), -1 on failure (keep the journal).
  */
 int
 journal_replay(int fd, int jfd, journal_tick tick, void *arg)
@@ -530,10 +601,11 @@ journal_replay(int fd, int jfd, journal_tick tick, void *arg)
 		return -1;
 	if (pread_all(jfd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
 	    memcmp(h.magic, JOURNAL_MAGIC, sizeof(h.magic)) != 0 ||
-	    h.ino != (uint64_t)st.st_ino || h.nranges == 0 ||
-	    h.nranges > MBOX_MESSAGES_MAX || h.slot_data == 0 ||
-	    h.slot_data > JOURNAL_CHUNK_BYTES || (off_t)h.size > st.st_size)
-		return 0;	/* torn, foreign or outdated: ignore */
+	    h.nranges == 0 || h.nranges > MBOX_MESSAGES_MAX ||
+	    h.slot_data == 0 || h.slot_data > JOURNAL_CHUNK_BYTES)
+		return 0;	/* torn before any step: nothing happened */
+	if (h.ino != (uint64_t)st.st_ino || (off_t)h.size > st.st_size)
+		return 2;	/* another file, or cut short since */
 	ranges = reallocarray(NULL, (size_t)h.nranges, sizeof(*ranges));
 	if (ranges == NULL)
 		return -1;
@@ -556,7 +628,9 @@ journal_replay(int fd, int jfd, journal_tick tick, void *arg)
 	j.slots_off = JOURNAL_BLOCK + (((off_t)(j.n * sizeof(*ranges)) +
 	    JOURNAL_BLOCK - 1) / JOURNAL_BLOCK) * JOURNAL_BLOCK;
 	r = replay_newest(&j);
-	if (r == 0 && j.seq > 0)
+	if (r == -2)
+		r = 2;		/* not this file's journal any more: drop it */
+	else if (r == 0 && j.seq > 0)
 		r = 1;
 	journal_free(&j);
 	free(ranges);

@@ -809,6 +809,10 @@ replay_journal(struct mailbox *mb, int fd)
 		syslog(LOG_NOTICE, "mailbox %s: finished an update that was "
 		    "interrupted", mb->path);
 	}
+	if (r == 2)
+		syslog(LOG_WARNING, "mailbox %s: journal %s does not match "
+		    "the file (replaced or rewritten since the crash): "
+		    "removed unused", mb->path, mb->journal_path);
 	return MBOX_OK;
 }
 

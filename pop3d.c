@@ -367,7 +367,7 @@ send_message(struct session *s, size_t i, int top, uint64_t max_body_lines)
 	if (!line_start && io_write("\r\n", 2) == -1)
 		return -1;
 done:
-	return io_write(".\r\n", 3);
+	return 0;
 }
 
 /* ---- Commands --------------------------------------------------------- */
@@ -636,16 +636,25 @@ retrieve(struct session *s, size_t i, int top, uint64_t lines)
 	} else if (io_reply("+OK %lld octets",
 	    (long long)s->mb.msgs[i].wire_size) == -1)
 		return -1;
-	if (send_message(s, i, top, lines) == -1) {
+	/*
+	 * Nothing is locked while a message is sent: if another program or
+	 * session moved it meanwhile, the client may have been sent a mix.
+	 * Mid-message there is no way to say so but to hang up before the
+	 * final ".", so that no client keeps it.
+	 */
+	if (send_message(s, i, top, lines) == -1 ||
+	    msg_check(&s->mb, i) != MBOX_OK) {
 		if (io_failure() == IO_OK)
-			syslog(LOG_ERR, "rip=%s user=%s: mailbox %s: read "
-			    "failed while sending", s->rip, s->log_user,
-			    s->mb.path);
-		/* Mid-message there is no way to report it but to hang up. */
+			syslog(LOG_ERR, "rip=%s user=%s: mailbox %s: message "
+			    "%zu changed or unreadable while it was sent: "
+			    "hanging up", s->rip, s->log_user, s->mb.path,
+			    i + 1);
 		s->state = STATE_DONE;
 		s->ending = END_ERROR;
 		return -1;
 	}
+	if (io_write(".\r\n", 3) == -1)
+		return -1;
 	if (!top)
 		s->retrieved++;
 	return 0;
