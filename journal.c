@@ -55,7 +55,7 @@
 #define STEP_TRUNCATE	2
 /* Bytes of the removed tail fingerprinted by a truncate step. */
 #define TAIL_PRINT	4096
-#define COPY_BYTES	(1024L * 1024)
+#define COPY_BYTES	(256L * 1024)
 
 struct journal_header {
 	char		magic[16];
@@ -70,6 +70,7 @@ struct journal_slot {
 	uint64_t	seq;		/* 1, 2, ...; the newest valid wins */
 	uint64_t	kind;
 	uint64_t	dst, src, len;	/* a move */
+	uint64_t	next_src;	/* where reading goes on after it */
 	uint64_t	has_data;	/* the source bytes follow the slot */
 	uint64_t	size_before;	/* a truncation: from, to */
 	uint64_t	new_size;
@@ -88,7 +89,6 @@ struct journal {
 	off_t				 slots_off;
 	size_t				 slot_data;
 	uint64_t			 seq;
-	unsigned char			*buf;		/* slot_data bytes */
 	unsigned char			*copy;		/* COPY_BYTES */
 	off_t				 prev_dst, prev_len;
 	uint64_t			 prev_check;	/* XXH3-64 of it */
@@ -202,49 +202,113 @@ slot_offset(const struct journal *j, uint64_t seq)
 	    (off_t)(seq % 2) * (off_t)(JOURNAL_BLOCK + j->slot_data);
 }
 
-/* Records a step durably; the data, if any, is in j->buf. */
-static int
-record_step(struct journal *j, struct journal_slot *s)
-{
-	off_t off;
-
-	s->seq = ++j->seq;
-	s->prev_dst = (uint64_t)j->prev_dst;
-	s->prev_len = (uint64_t)j->prev_len;
-	s->prev_check = j->prev_check;
-	s->data_check = s->has_data ? XXH3_64bits(j->buf, (size_t)s->len) :
-	    s->data_check;
-	s->check = slot_checksum(s);
-	off = slot_offset(j, s->seq);
-	if (s->has_data &&
-	    update_write(j->jfd, j->buf, (size_t)s->len, off + JOURNAL_BLOCK))
-		return -1;
-	if (update_write(j->jfd, s, sizeof(*s), off) == -1)
-		return -1;
-	return update_sync(j->jfd);
-}
-
 /*
- * Copies [src, src+len) down to dst; they do not overlap.  The digest of
- * what was written is what the next step records about this one.
+ * Copies len bytes from (from_fd, from) to (to_fd, to) through the small
+ * copy buffer, front to back (safe for an overlapping move down), adding
+ * them to hash if given.  Memory stays at COPY_BYTES however large a step.
  */
 static int
-copy_down(struct journal *j, off_t dst, off_t src, off_t len,
-    XXH3_state_t *written)
+stream_copy(struct journal *j, int from_fd, off_t from, int to_fd, off_t to,
+    off_t len, XXH3_state_t *hash)
 {
 	size_t n;
 
 	while (len > 0) {
 		n = len < COPY_BYTES ? (size_t)len : COPY_BYTES;
-		if (pread_all(j->fd, j->copy, n, src) != (ssize_t)n ||
-		    XXH3_64bits_update(written, j->copy, n) != XXH_OK ||
-		    update_write(j->fd, j->copy, n, dst) == -1)
+		if (pread_all(from_fd, j->copy, n, from) != (ssize_t)n ||
+		    (hash != NULL &&
+		    XXH3_64bits_update(hash, j->copy, n) != XXH_OK) ||
+		    update_write(to_fd, j->copy, n, to) == -1)
 			return -1;
-		dst += (off_t)n;
-		src += (off_t)n;
+		from += (off_t)n;
+		to += (off_t)n;
 		len -= (off_t)n;
 	}
 	return 0;
+}
+
+/* XXH3-64 of [off, off+len) of fd, or 0 with *ok_r cleared. */
+static uint64_t
+region_hash(struct journal *j, int fd, off_t off, off_t len, int *ok_r)
+{
+	XXH3_state_t *state;
+	uint64_t h = 0;
+	size_t n;
+
+	*ok_r = 0;
+	state = XXH3_createState();
+	if (state == NULL || XXH3_64bits_reset(state) != XXH_OK)
+		goto out;
+	while (len > 0) {
+		n = len < COPY_BYTES ? (size_t)len : COPY_BYTES;
+		if (pread_all(fd, j->copy, n, off) != (ssize_t)n ||
+		    XXH3_64bits_update(state, j->copy, n) != XXH_OK)
+			goto out;
+		off += (off_t)n;
+		len -= (off_t)n;
+	}
+	h = XXH3_64bits_digest(state);
+	*ok_r = 1;
+out:
+	XXH3_freeState(state);
+	return h;
+}
+
+static off_t skip_removed(const struct journal *, off_t, size_t *);
+
+/* Copies len kept bytes from r on, across removed ranges, to the journal. */
+static int
+gather_copy(struct journal *j, off_t r, off_t len, off_t to,
+    XXH3_state_t *hash)
+{
+	size_t k = 0;
+	off_t seg_end, n;
+
+	while (len > 0) {
+		r = skip_removed(j, r, &k);
+		seg_end = k < j->n ? j->ranges[k].start : j->size;
+		n = seg_end - r < len ? seg_end - r : len;
+		if (n <= 0 || stream_copy(j, j->fd, r, j->jfd, to, n,
+		    hash) == -1)
+			return -1;
+		r += n;
+		to += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * Records a step durably.  A step that carries data copies its source
+ * from the mailbox into the slot first, while the source is still intact.
+ */
+static int
+record_step(struct journal *j, struct journal_slot *s)
+{
+	XXH3_state_t *hash = NULL;
+	off_t off;
+	int r = -1;
+
+	s->seq = ++j->seq;
+	s->prev_dst = (uint64_t)j->prev_dst;
+	s->prev_len = (uint64_t)j->prev_len;
+	s->prev_check = j->prev_check;
+	off = slot_offset(j, s->seq);
+	if (s->has_data) {
+		hash = XXH3_createState();
+		if (hash == NULL || XXH3_64bits_reset(hash) != XXH_OK ||
+		    gather_copy(j, (off_t)s->src, (off_t)s->len, off +
+		    JOURNAL_BLOCK, hash) == -1)
+			goto out;
+		s->data_check = XXH3_64bits_digest(hash);
+	}
+	s->check = slot_checksum(s);
+	if (update_write(j->jfd, s, sizeof(*s), off) == -1)
+		goto out;
+	r = update_sync(j->jfd);
+out:
+	XXH3_freeState(hash);
+	return r;
 }
 
 /* Carries out a recorded move (again, in a replay) and syncs it. */
@@ -252,36 +316,50 @@ static int
 apply_move(struct journal *j, const struct journal_slot *s)
 {
 	XXH3_state_t *written;
-	uint64_t check;
 	int r = -1;
 
 	written = XXH3_createState();
 	if (written == NULL || XXH3_64bits_reset(written) != XXH_OK)
 		goto out;
-	if (s->has_data) {
-		if (update_write(j->fd, j->buf, (size_t)s->len,
-		    (off_t)s->dst) == -1)
-			goto out;
-		check = s->data_check;
-	} else {
-		if (copy_down(j, (off_t)s->dst, (off_t)s->src, (off_t)s->len,
-		    written) == -1)
-			goto out;
-		check = XXH3_64bits_digest(written);
-	}
+	/* A copy in the journal, or a source no write has reached yet. */
+	if (s->has_data)
+		r = stream_copy(j, j->jfd, slot_offset(j, s->seq) +
+		    JOURNAL_BLOCK, j->fd, (off_t)s->dst, (off_t)s->len,
+		    written);
+	else
+		r = stream_copy(j, j->fd, (off_t)s->src, j->fd,
+		    (off_t)s->dst, (off_t)s->len, written);
+	if (r == -1)
+		goto out;
 	if (j->tick != NULL)
 		j->tick(j->arg);
-	if (update_sync(j->fd) == -1)
+	r = update_sync(j->fd);
+	if (r == -1)
 		goto out;
+	/* What the next step records, to recognise this file by. */
 	j->prev_dst = (off_t)s->dst;
 	j->prev_len = (off_t)s->len;
-	j->prev_check = check;
-	r = 0;
+	j->prev_check = XXH3_64bits_digest(written);
 out:
 	XXH3_freeState(written);
 	return r;
 }
 
+/* The first kept byte at or after r, given the ranges from *k on. */
+static off_t
+skip_removed(const struct journal *j, off_t r, size_t *k)
+{
+	for (;;) {
+		while (*k < j->n && j->ranges[*k].end <= r)
+			(*k)++;
+		/* Ranges may touch: skip every one that covers r. */
+		if (*k == j->n || j->ranges[*k].start > r)
+			return r;
+		r = j->ranges[*k].end;
+	}
+}
+
+/* A move of one run of kept bytes that does not overlap its source. */
 static int
 step_move(struct journal *j, off_t dst, off_t src, off_t len)
 {
@@ -292,14 +370,43 @@ step_move(struct journal *j, off_t dst, off_t src, off_t len)
 	s.dst = (uint64_t)dst;
 	s.src = (uint64_t)src;
 	s.len = (uint64_t)len;
-	/* Overlapping: the write destroys source bytes, so keep a copy. */
-	s.has_data = len > src - dst;
-	if (s.has_data &&
-	    pread_all(j->fd, j->buf, (size_t)len, src) != (ssize_t)len)
-		return -1;
+	s.next_src = (uint64_t)(src + len);
 	if (record_step(j, &s) == -1)
 		return -1;
 	return apply_move(j, &s);
+}
+
+/*
+ * A step that carries its data: up to slot_data kept bytes from r on,
+ * gathered across removed ranges, for [w, w + len).  Many small runs (every
+ * other message deleted) thus cost one step, not one each; and since w <=
+ * r, the write ends before any byte a later step reads.
+ */
+static int
+step_gather(struct journal *j, off_t w, off_t r, size_t k, off_t *len_r,
+    off_t *next_r)
+{
+	struct journal_slot s;
+	off_t want = (off_t)j->slot_data, seg_end, n;
+
+	memset(&s, 0, sizeof(s));
+	s.kind = STEP_MOVE;
+	s.dst = (uint64_t)w;
+	s.src = (uint64_t)r;
+	s.has_data = 1;
+	while (want > 0 && (r = skip_removed(j, r, &k)) < j->size) {
+		seg_end = k < j->n ? j->ranges[k].start : j->size;
+		n = seg_end - r < want ? seg_end - r : want;
+		s.len += (uint64_t)n;
+		want -= n;
+		r += n;
+	}
+	s.next_src = (uint64_t)r;
+	if (record_step(j, &s) == -1 || apply_move(j, &s) == -1)
+		return -1;
+	*len_r = (off_t)s.len;
+	*next_r = r;
+	return 0;
 }
 
 static uint64_t
@@ -308,11 +415,9 @@ tail_print(struct journal *j, off_t from)
 	size_t n;
 
 	n = j->size - from < TAIL_PRINT ? (size_t)(j->size - from) : TAIL_PRINT;
-	if (n > j->slot_data)
-		n = j->slot_data;
-	if (pread_all(j->fd, j->buf, n, from) != (ssize_t)n)
+	if (pread_all(j->fd, j->copy, n, from) != (ssize_t)n)
 		return 0;
-	return XXH3_64bits(j->buf, n);
+	return XXH3_64bits(j->copy, n);
 }
 
 static int
@@ -344,25 +449,20 @@ compact_from(struct journal *j, off_t w, off_t r)
 	size_t k = 0;
 	off_t seg_end, len, gap;
 
-	while (r < j->size) {
-		while (k < j->n && j->ranges[k].end <= r)
-			k++;
-		if (k < j->n && j->ranges[k].start <= r) {
-			r = j->ranges[k].end;
-			continue;
-		}
+	while ((r = skip_removed(j, r, &k)) < j->size) {
 		seg_end = k < j->n ? j->ranges[k].start : j->size;
 		gap = r - w;
-		len = seg_end - r;
 		if (gap == 0) {
 			w = r = seg_end;
 			continue;
 		}
-		if (gap >= (off_t)j->slot_data) {
-			if (len > gap)
-				len = gap;
-		} else if (len > (off_t)j->slot_data)
-			len = (off_t)j->slot_data;
+		if (gap < (off_t)j->slot_data) {
+			if (step_gather(j, w, r, k, &len, &r) == -1)
+				return -1;
+			w += len;
+			continue;
+		}
+		len = seg_end - r < gap ? seg_end - r : gap;
 		if (step_move(j, w, r, len) == -1)
 			return -1;
 		w += len;
@@ -395,11 +495,8 @@ journal_setup(struct journal *j, int fd, int jfd, size_t slot_data)
 	j->fd = fd;
 	j->jfd = jfd;
 	j->slot_data = slot_data > 0 ? slot_data : 1;
-	j->buf = malloc(j->slot_data);
 	j->copy = malloc(COPY_BYTES);
-	if (j->buf == NULL || j->copy == NULL) {
-		free(j->buf);
-		free(j->copy);
+	if (j->copy == NULL) {
 		errno = ENOMEM;
 		return -1;
 	}
@@ -409,7 +506,6 @@ journal_setup(struct journal *j, int fd, int jfd, size_t slot_data)
 static void
 journal_free(struct journal *j)
 {
-	free(j->buf);
 	free(j->copy);
 }
 
@@ -481,10 +577,11 @@ journal_remove_ranges(int fd, int jfd, const struct journal_range *ranges,
 	return r;
 }
 
-/* Reads slot k; 0 when it is valid, with its data in j->buf. */
+/* Reads slot k; 0 when it is valid (its data too, if it has any). */
 static int
 read_slot(struct journal *j, int k, struct journal_slot *s)
 {
+	int ok;
 	off_t off = j->slots_off + (off_t)k * (off_t)(JOURNAL_BLOCK +
 	    j->slot_data);
 
@@ -492,12 +589,12 @@ read_slot(struct journal *j, int k, struct journal_slot *s)
 	    s->seq == 0 || s->check != slot_checksum(s))
 		return -1;
 	if (s->kind == STEP_MOVE && (s->dst >= s->src ||
-	    s->src + s->len > (uint64_t)j->size))
+	    s->next_src < s->src + s->len || s->next_src > (uint64_t)j->size))
 		return -1;
 	if (s->kind == STEP_MOVE && s->has_data) {
-		if (s->len > j->slot_data || pread_all(j->jfd, j->buf,
-		    (size_t)s->len, off + JOURNAL_BLOCK) != (ssize_t)s->len ||
-		    XXH3_64bits(j->buf, (size_t)s->len) != s->data_check)
+		if (s->len > j->slot_data || region_hash(j, j->jfd,
+		    off + JOURNAL_BLOCK, (off_t)s->len, &ok) != s->data_check ||
+		    !ok)
 			return -1;
 	}
 	return s->kind == STEP_MOVE || s->kind == STEP_TRUNCATE ? 0 : -1;
@@ -515,31 +612,15 @@ ranges_valid(const struct journal_range *r, size_t n, off_t size)
 	return n > 0;
 }
 
-/* Does [off, off+len) of the file hash to check? */
+/* Does [off, off+len) of the mailbox hash to check? */
 static int
 region_has(struct journal *j, off_t off, off_t len, uint64_t check)
 {
-	XXH3_state_t *state;
-	size_t n;
-	int r = 0;
+	int ok;
 
 	if (off < 0 || len < 0 || off + len > j->size)
 		return 0;
-	state = XXH3_createState();
-	if (state == NULL || XXH3_64bits_reset(state) != XXH_OK)
-		goto out;
-	while (len > 0) {
-		n = len < COPY_BYTES ? (size_t)len : COPY_BYTES;
-		if (pread_all(j->fd, j->copy, n, off) != (ssize_t)n ||
-		    XXH3_64bits_update(state, j->copy, n) != XXH_OK)
-			goto out;
-		off += (off_t)n;
-		len -= (off_t)n;
-	}
-	r = XXH3_64bits_digest(state) == check;
-out:
-	XXH3_freeState(state);
-	return r;
+	return region_hash(j, j->fd, off, len, &ok) == check && ok;
 }
 
 static int
@@ -553,9 +634,6 @@ replay_newest(struct journal *j)
 	if (!va && !vb)
 		return 0;	/* no step was ever recorded: nothing changed */
 	s = va && (!vb || a.seq > b.seq) ? &a : &b;
-	/* j->buf holds the data of the slot read last: re-read the winner. */
-	if (read_slot(j, s == &a ? 0 : 1, s) == -1)
-		return -1;
 	j->seq = s->seq;
 	/*
 	 * The step before the newest finished and was synced before the
@@ -573,7 +651,7 @@ replay_newest(struct journal *j)
 		if (apply_move(j, s) == -1)
 			return -1;
 		return compact_from(j, (off_t)(s->dst + s->len),
-		    (off_t)(s->src + s->len));
+		    (off_t)s->next_src);
 	}
 	/* Truncated already, unless the removed tail is still there. */
 	if ((off_t)s->size_before > j->size ||

@@ -601,11 +601,15 @@ scan_from_line(const struct scan *s, const unsigned char *p, int first,
 		return at_eof ? NOT_SEPARATOR : NEED_MORE;
 	if (memcmp(p, "From ", 5) != 0)
 		return NOT_SEPARATOR;
-	lf = memchr(p, '\n', avail < FROM_LINE_MAX + 1 ? avail :
+	/*
+	 * Only a later From_ line is held to FROM_LINE_MAX: refusing the
+	 * first would lock the user out of the whole mailbox.
+	 */
+	lf = memchr(p, '\n', first || avail < FROM_LINE_MAX + 1 ? avail :
 	    FROM_LINE_MAX + 1);
 	if (lf != NULL)
 		*len_r = (size_t)(lf - p);
-	else if (avail > FROM_LINE_MAX)
+	else if (!first && avail > FROM_LINE_MAX)
 		return NOT_SEPARATOR;
 	else if (!at_eof)
 		return NEED_MORE;

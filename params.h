@@ -30,8 +30,12 @@
  */
 #define OUT_BUFFER_BYTES		(256L * 1024)
 
-/* Window for reading the mailbox with pread: bounded memory, few calls. */
-#define MBOX_WINDOW_BYTES		(1024L * 1024)
+/*
+ * Window for reading the mailbox with pread: bounded memory, few calls.
+ * 256 KiB stays in the L2 cache while it is scanned and keeps the peak RSS
+ * near 3 MB; a larger window measured no faster.
+ */
+#define MBOX_WINDOW_BYTES		(256L * 1024)
 
 /* A From_ line longer than this is not a message separator. */
 #define FROM_LINE_MAX			1000

@@ -104,9 +104,10 @@ sent(struct session *s, size_t i, int top, uint64_t lines, struct fz_buf *body)
 
 	if (ftruncate(out_fd, 0) == -1 || lseek(out_fd, 0, SEEK_SET) == -1)
 		die("truncate");
+	/* retrieve() adds the terminating dot after its own check. */
 	r = send_message(s, i, top, lines);
-	FZ_CHECK(r == 0 && io_flush() == 0, "send_message(%zu, top=%d) "
-	    "failed", i + 1, top);
+	FZ_CHECK(r == 0 && io_write(".\r\n", 3) == 0 && io_flush() == 0,
+	    "send_message(%zu, top=%d) failed", i + 1, top);
 	FZ_CHECK(fz_read_file(out_path, &raw) == 0, "cannot read output");
 	FZ_CHECK(fz_read_multiline(raw.p, raw.len, &pos, body,
 	    top ? "TOP" : "RETR") == 0 && pos == raw.len,
