@@ -1408,14 +1408,17 @@ out:
 void
 msg_uidl(const struct mailbox *mb, size_t i, char uidl[UIDL_MAX])
 {
+	static const char hex[] = "0123456789abcdef";
 	const struct message *m = &mb->msgs[i];
-	int k, n = 0;
+	int k;
 
-	for (k = 0; k < 16; k++)
-		n += snprintf(uidl + n, (size_t)(UIDL_MAX - n), "%02x",
-		    m->uidl_digest[k]);
+	for (k = 0; k < 16; k++) {
+		uidl[2 * k] = hex[m->uidl_digest[k] >> 4];
+		uidl[2 * k + 1] = hex[m->uidl_digest[k] & 15];
+	}
+	uidl[32] = '\0';
 	if (m->uidl_occurrence > 1)
-		(void)snprintf(uidl + n, (size_t)(UIDL_MAX - n), "-%u",
+		(void)snprintf(uidl + 32, UIDL_MAX - 32, "-%u",
 		    (unsigned)m->uidl_occurrence);
 }
 
