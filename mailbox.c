@@ -1178,8 +1178,9 @@ field_is_volatile(const unsigned char *line, size_t len)
  */
 static off_t
 uidl_hash_header(struct mailbox *mb, size_t i, XXH3_state_t *state,
-    unsigned char *buf, size_t have)
+    const unsigned char *head, size_t have, unsigned char *scratch)
 {
+	const unsigned char *buf;
 	off_t from = mb->msgs[i].from_offset, end = msg_end(mb, i);
 	off_t pos = mb->msgs[i].body_offset, left_out = 0;
 	const unsigned char *p, *q, *lf;
@@ -1195,14 +1196,16 @@ uidl_hash_header(struct mailbox *mb, size_t i, XXH3_state_t *state,
 		 * work tripled it on 100,000 small messages).
 		 */
 		if (pos - from < (off_t)have) {
+			buf = head;
 			p = buf + (pos - from);
 			q = buf + have;
 			have = 0;
 		} else {
 			n = end - pos < UIDL_READ_BYTES ? (size_t)(end - pos) :
 			    UIDL_READ_BYTES;
-			if (pread_full(mb->fd, buf, n, pos) != (ssize_t)n)
+			if (pread_full(mb->fd, scratch, n, pos) != (ssize_t)n)
 				return -1;
+			buf = scratch;
 			p = buf;
 			q = buf + n;
 		}
@@ -1267,30 +1270,26 @@ uidl_hash_header(struct mailbox *mb, size_t i, XXH3_state_t *state,
  */
 static int
 uidl_compute(struct mailbox *mb, size_t i, XXH3_state_t *state,
-    unsigned char *buf)
+    const unsigned char *head, size_t have, unsigned char *buf)
 {
 	struct message *m = &mb->msgs[i];
 	XXH128_canonical_t canon;
 	unsigned char from_line[FROM_LINE_MAX + 2];
 	char size[32];
 	off_t left_out, from = m->from_offset, end = msg_end(mb, i);
-	size_t have, line = (size_t)(m->body_offset - from), len;
+	size_t line = (size_t)(m->body_offset - from), len;
 	int n;
 
-	/* One read for the From_ line and, usually, the whole header. */
-	have = end - from < UIDL_READ_BYTES ? (size_t)(end - from) :
-	    UIDL_READ_BYTES;
-	if (pread_full(mb->fd, buf, have, from) != (ssize_t)have ||
-	    XXH3_128bits_reset(state) != XXH_OK)
+	if (XXH3_128bits_reset(state) != XXH_OK)
 		return -1;
 	/* The From_ line without its LF and a CR before that. */
 	len = line <= have && line <= sizeof(from_line) ? line : 0;
-	memcpy(from_line, buf, len);
+	memcpy(from_line, head, len);
 	if (len > 0 && from_line[len - 1] == '\n')
 		len--;
 	if (len > 0 && from_line[len - 1] == '\r')
 		len--;
-	left_out = uidl_hash_header(mb, i, state, buf, have);
+	left_out = uidl_hash_header(mb, i, state, head, have, buf);
 	if (left_out == -1)
 		return -1;
 	if (line > 0 && (line > have || line > sizeof(from_line))) {
@@ -1369,26 +1368,47 @@ int
 mbox_compute_uidls(struct mailbox *mb)
 {
 	XXH3_state_t *state;
-	unsigned char *buf;
+	unsigned char *buf, *win;
 	struct stat st;
-	size_t i;
+	off_t w0 = 0, from, need;
+	size_t i, wlen = 0;
 	int r = MBOX_OK, unchanged;
 
 	if (mb->count == 0 || (mb->msgs[0].flags & MSG_UIDL_SET))
 		return MBOX_OK;
 	state = XXH3_createState();
 	buf = malloc(UIDL_READ_BYTES);
-	if (state == NULL || buf == NULL) {
+	win = malloc(MBOX_WINDOW_BYTES);
+	if (state == NULL || buf == NULL || win == NULL) {
 		set_error(mb, "out of memory");
 		r = MBOX_TEMP;
 		goto out;
 	}
 	/* One fstat for all when nothing changed; else each is verified. */
 	unchanged = fstat(mb->fd, &st) == 0 && stat_unchanged(&st, &mb->st);
+	/*
+	 * Messages are read in file order through one window, so a mailbox
+	 * of many small messages costs a read per window, not per message.
+	 */
 	for (i = 0; i < mb->count && r == MBOX_OK; i++) {
 		if (!unchanged)
 			r = msg_check(mb, i);
-		if (r == MBOX_OK && uidl_compute(mb, i, state, buf) == -1) {
+		if (r != MBOX_OK)
+			break;
+		from = mb->msgs[i].from_offset;
+		need = msg_end(mb, i) - from < UIDL_READ_BYTES ?
+		    msg_end(mb, i) - from : UIDL_READ_BYTES;
+		if (need > MBOX_WINDOW_BYTES)
+			need = MBOX_WINDOW_BYTES;	/* the rest is read on */
+		if (from < w0 || from + need > w0 + (off_t)wlen) {
+			w0 = from;
+			wlen = mb->scan_end - from < MBOX_WINDOW_BYTES ?
+			    (size_t)(mb->scan_end - from) : MBOX_WINDOW_BYTES;
+			if (pread_full(mb->fd, win, wlen, w0) != (ssize_t)wlen)
+				wlen = 0;
+		}
+		if (from + need > w0 + (off_t)wlen || uidl_compute(mb, i, state,
+		    win + (from - w0), (size_t)need, buf) == -1) {
 			set_error(mb, "mailbox %s: read failed", mb->path);
 			r = MBOX_TEMP;
 		}
@@ -1401,6 +1421,7 @@ mbox_compute_uidls(struct mailbox *mb)
 		mb->msgs[0].flags |= MSG_UIDL_SET;
 out:
 	free(buf);
+	free(win);
 	XXH3_freeState(state);
 	return r;
 }

@@ -5,8 +5,9 @@
  * current user's, 0600) and opened with mbox_open().  Checked:
  *
  *  - it opens exactly when it should: empty, or "From " at the start with
- *    an LF within the first FROM_LINE_MAX + 1 octets (or none at all in a
- *    file no longer than that);
+ *    an LF within the first read window (MBOX_WINDOW_BYTES; or none at all
+ *    in a file no longer than that): the first line is not held to
+ *    FROM_LINE_MAX;
  *  - the messages tile the file: from_offset[0] = 0, from < body <= end <=
  *    region end = next from_offset (the last one: the file size), each
  *    later message starts "From " after an empty line, and the separator
@@ -303,10 +304,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		die(path);
 	memset(&s, 0, sizeof(s));
 	r = mbox_open(&s.mb, path, geteuid(), &mbox_local_spool, -1);
-	lf = memchr(data, '\n', size < FROM_LINE_MAX + 1 ? size :
-	    FROM_LINE_MAX + 1);
+	lf = memchr(data, '\n', size < MBOX_WINDOW_BYTES ? size :
+	    MBOX_WINDOW_BYTES);
 	should_open = size == 0 || (size >= 5 && memcmp(data, "From ", 5) ==
-	    0 && (lf != NULL || size <= FROM_LINE_MAX));
+	    0 && (lf != NULL || size <= MBOX_WINDOW_BYTES));
 	FZ_CHECK((r == MBOX_OK) == should_open, "mbox_open returned %d "
 	    "(%s) for a file that %s", r, s.mb.error, should_open ?
 	    "is an mbox" : "is not an mbox");
