@@ -297,7 +297,11 @@ wait_child(pid_t pid)
 		;
 }
 
-/* The monitor ends here: it never returns to the protocol code. */
+/*
+ * The monitor ends here: it never returns to the protocol code.  It is
+ * the original process, so a normal exit() is right (and lets coverage
+ * builds write their counts).
+ */
 static void
 monitor_exit(int fd, pid_t child, int status)
 {
@@ -305,7 +309,7 @@ monitor_exit(int fd, pid_t child, int status)
 	if (child > 0)
 		wait_child(child);
 	closelog();
-	_exit(status);
+	exit(status);
 }
 
 static int
