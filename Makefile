@@ -145,8 +145,12 @@ check-fuzz:
 check-deps:
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $(CHECK_DEPS)
 
+# The demo's and the test suite's packages, so that the second command of
+# the README's quick start (make check) works too.
 demo-deps:
-	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $(DEMO_DEPS)
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $(DEMO_DEPS) \
+	    $(CHECK_DEPS)
 
 demo: pop3d
 	sh dist/demo

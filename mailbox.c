@@ -1170,7 +1170,7 @@ field_is_volatile(const unsigned char *line, size_t len)
 /* The longest prefix field_is_volatile() needs: "content-length:". */
 #define FIELD_NAME_LOOKAHEAD	16
 /* Read size for header blocks: most fit in one. */
-#define UIDL_READ_BYTES		(16 * 1024)
+#define UIDL_READ_BYTES		(16L * 1024)
 
 /*
  * Feeds message i's header block to the digest, volatile fields left out,
@@ -1276,7 +1276,7 @@ uidl_compute(struct mailbox *mb, size_t i, XXH3_state_t *state,
 	XXH128_canonical_t canon;
 	unsigned char from_line[FROM_LINE_MAX + 2];
 	char size[32];
-	off_t left_out, from = m->from_offset, end = msg_end(mb, i);
+	off_t left_out, from = m->from_offset, end;
 	size_t line = (size_t)(m->body_offset - from), len;
 	int n;
 
@@ -1431,7 +1431,7 @@ msg_uidl(const struct mailbox *mb, size_t i, char uidl[UIDL_MAX])
 {
 	static const char hex[] = "0123456789abcdef";
 	const struct message *m = &mb->msgs[i];
-	int k;
+	size_t k;
 
 	for (k = 0; k < 16; k++) {
 		uidl[2 * k] = hex[m->uidl_digest[k] >> 4];
