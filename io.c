@@ -278,6 +278,13 @@ io_reply(const char *fmt, ...)
 	return io_write(line, (size_t)n);
 }
 
+/* Is a whole command line already buffered (sent ahead, pipelined)? */
+int
+io_line_waiting(void)
+{
+	return memchr(in_buf + in_start, '\n', in_end - in_start) != NULL;
+}
+
 /* Reads more input into in_buf; 0 on data, -1 with the failure set. */
 static int
 fill(void)

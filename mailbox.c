@@ -653,7 +653,7 @@ scan_begin_message(struct scan *s, off_t from, off_t body)
 	m = &s->msgs[s->count++];
 	memset(m, 0, sizeof(*m));
 	m->from_offset = from;
-	m->body_offset = body;
+	m->from_len = (uint32_t)(body - from);
 	s->fed = from;
 	s->streaming = 0;
 	s->cursor = body;
@@ -677,7 +677,7 @@ scan_end_message(struct scan *s, off_t end, unsigned sep_len,
 		s->lf--;
 	if (sep_len == 2)
 		s->crlf--;
-	m->wire_size = (end - m->body_offset) + (off_t)(s->lf - s->crlf) +
+	m->wire_size = (end - msg_body(m)) + (off_t)(s->lf - s->crlf) +
 	    (needs_crlf ? 2 : 0);
 	m->flags = (uint32_t)sep_len << MSG_SEPARATOR_SHIFT;
 	if (s->streaming) {
@@ -704,7 +704,7 @@ scan_finish(struct scan *s)
 	unsigned sep = 0;
 
 	s->end = s->size;
-	start = s->size - 3 < m->body_offset - 1 ? m->body_offset - 1 :
+	start = s->size - 3 < msg_body(m) - 1 ? msg_body(m) - 1 :
 	    s->size - 3;
 	n = (size_t)(s->size - start);
 	if (n > 0 && pread_full(s->fd, tail, n, start) != (ssize_t)n)
@@ -715,7 +715,7 @@ scan_finish(struct scan *s)
 	    tail[0] == '\n')
 		sep = 2;
 	end = s->size - sep;
-	scan_end_message(s, end, sep, end > m->body_offset && sep == 0 &&
+	scan_end_message(s, end, sep, end > msg_body(m) && sep == 0 &&
 	    n > 0 && tail[n - 1] != '\n');
 	return 0;
 }
@@ -1128,6 +1128,9 @@ mbox_close(struct mailbox *mb)
 	free(mb->msgs);
 	mb->msgs = NULL;
 	mb->count = 0;
+	free(mb->ahead);
+	mb->ahead = NULL;
+	mb->ahead_len = 0;
 }
 
 static unsigned
@@ -1150,10 +1153,43 @@ msg_end(const struct mailbox *mb, size_t i)
 	return msg_region_end(mb, i) - (off_t)msg_separator(&mb->msgs[i]);
 }
 
-ssize_t
-mbox_read(struct mailbox *mb, off_t offset, void *buf, size_t len)
+/*
+ * The len octets at offset (len <= MBOX_WINDOW_BYTES), valid until the
+ * next call; NULL with mb->error set if they cannot be read.  Sending
+ * many small messages one pread each cost a system call per message, so
+ * a whole window is read ahead and the next messages are served from it,
+ * but only while the file has stayed exactly as scanned (msg_check() saw
+ * the same inode, size, mtime and ctime, which any write changes): then
+ * the read-ahead holds the scanned bytes.  Otherwise every read is fresh.
+ */
+const unsigned char *
+mbox_bytes(struct mailbox *mb, off_t offset, size_t len)
 {
-	return pread_full(mb->fd, buf, len, offset);
+	size_t want = MBOX_WINDOW_BYTES;
+	ssize_t n;
+
+	if (mb->ahead == NULL && (mb->ahead = malloc(want)) == NULL) {
+		set_error(mb, "out of memory");
+		return NULL;
+	}
+	if (mb->unchanged && len <= mb->ahead_len &&
+	    offset >= mb->ahead_offset &&
+	    offset - mb->ahead_offset <= (off_t)(mb->ahead_len - len))
+		return mb->ahead + (offset - mb->ahead_offset);
+	if (!mb->unchanged || mb->scan_end - offset < (off_t)want)
+		want = len;
+	mb->ahead_len = 0;
+	n = pread_full(mb->fd, mb->ahead, want, offset);
+	if (n < (ssize_t)len) {
+		set_error(mb, "mailbox %s: %s", mb->path, n == -1 ?
+		    strerror(errno) : "shorter than scanned");
+		return NULL;
+	}
+	if (mb->unchanged) {
+		mb->ahead_offset = offset;
+		mb->ahead_len = (size_t)n;
+	}
+	return mb->ahead;
 }
 
 /* ---- Identity --------------------------------------------------------- */
@@ -1264,8 +1300,10 @@ msg_check(struct mailbox *mb, size_t i)
 		set_error(mb, "mailbox %s: %s", mb->path, strerror(errno));
 		return MBOX_TEMP;
 	}
-	if (stat_unchanged(&st, &mb->st))
+	mb->unchanged = stat_unchanged(&st, &mb->st);
+	if (mb->unchanged)
 		return MBOX_OK;
+	mb->ahead_len = 0;
 	if (msg_verify_at(mb, i, mb->fd, &st))
 		return MBOX_OK;
 	set_error(mb, "mailbox %s changed: message %zu is no longer where it "
@@ -1273,19 +1311,19 @@ msg_check(struct mailbox *mb, size_t i)
 	return MBOX_TEMP;
 }
 
+/*
+ * Marks message i for the update; the caller has checked it is in place
+ * (msg_check()), and the update finds it by content in any case.
+ */
 int
 msg_mark_deleted(struct mailbox *mb, size_t i)
 {
-	int r;
-
 	if (mb->read_only) {
 		set_error(mb, "mailbox %s is read-only", mb->path);
 		return MBOX_PERM;
 	}
-	r = msg_check(mb, i);
-	if (r == MBOX_OK)
-		mb->msgs[i].flags |= MSG_DELETED;
-	return r;
+	mb->msgs[i].flags |= MSG_DELETED;
+	return MBOX_OK;
 }
 
 /* ---- UIDL ------------------------------------------------------------- */
@@ -1305,6 +1343,9 @@ field_is_volatile(const unsigned char *line, size_t len)
 	const unsigned char *colon;
 	size_t i, n;
 
+	/* Most fields (Received, DKIM-Signature, Subject...) end here. */
+	if (len == 0 || strchr("sSxXcC", line[0]) == NULL)
+		return 0;
 	colon = memchr(line, ':', len);
 	if (colon == NULL)
 		return 0;
@@ -1331,8 +1372,8 @@ uidl_hash_header(struct mailbox *mb, size_t i, XXH3_state_t *state,
 {
 	const unsigned char *buf;
 	off_t from = mb->msgs[i].from_offset, end = msg_end(mb, i);
-	off_t pos = mb->msgs[i].body_offset, left_out = 0;
-	const unsigned char *p, *q, *lf;
+	off_t pos = msg_body(&mb->msgs[i]), left_out = 0;
+	const unsigned char *p, *q, *lf, *run;
 	size_t n, len;
 	int line_start = 1, kept = 1, in_line = 0;
 
@@ -1359,6 +1400,11 @@ uidl_hash_header(struct mailbox *mb, size_t i, XXH3_state_t *state,
 			q = buf + n;
 		}
 		pos -= (off_t)(p - buf);	/* pos is now buf[0]'s offset */
+		/*
+		 * Kept lines that end in a bare LF are hashed as they are, in
+		 * one call per run of them: [run, p) is such a run.
+		 */
+		run = p;
 		while (p < q) {
 			/* Classify a line with enough of it in the window. */
 			if (line_start && q - p < FIELD_NAME_LOOKAHEAD &&
@@ -1366,8 +1412,11 @@ uidl_hash_header(struct mailbox *mb, size_t i, XXH3_state_t *state,
 				break;
 			if (line_start) {
 				if (*p == '\n' || (*p == '\r' && q - p > 1 &&
-				    p[1] == '\n'))
+				    p[1] == '\n')) {
+					(void)XXH3_128bits_update(state, run,
+					    (size_t)(p - run));
 					return left_out;	/* empty line */
+				}
 				if (*p != ' ' && *p != '\t')
 					kept = !field_is_volatile(p,
 					    (size_t)(q - p) < FIELD_NAME_LOOKAHEAD ?
@@ -1375,6 +1424,13 @@ uidl_hash_header(struct mailbox *mb, size_t i, XXH3_state_t *state,
 				line_start = 0;
 			}
 			lf = memchr(p, '\n', (size_t)(q - p));
+			if (kept && lf != NULL && (lf == p || lf[-1] != '\r')) {
+				line_start = 1;
+				in_line = 0;
+				p = lf + 1;
+				continue;	/* the run goes on */
+			}
+			(void)XXH3_128bits_update(state, run, (size_t)(p - run));
 			len = (size_t)((lf != NULL ? lf : q) - p);
 			/* A CR at the window's edge may precede an LF. */
 			if (lf == NULL && len > 0 && p[len - 1] == '\r' &&
@@ -1399,7 +1455,9 @@ uidl_hash_header(struct mailbox *mb, size_t i, XXH3_state_t *state,
 				p = lf + 1;
 			} else
 				p = q;
+			run = p;
 		}
+		(void)XXH3_128bits_update(state, run, (size_t)(p - run));
 		pos += (off_t)(p - buf);
 	}
 	/* A last line without a line end is sent with CRLF. */
@@ -1426,7 +1484,7 @@ uidl_compute(struct mailbox *mb, size_t i, XXH3_state_t *state,
 	unsigned char from_line[FROM_LINE_MAX + 2];
 	char size[32];
 	off_t left_out, from = m->from_offset, end;
-	size_t line = (size_t)(m->body_offset - from), len;
+	size_t line = m->from_len, len;
 	int n;
 
 	if (XXH3_128bits_reset(state) != XXH_OK)
@@ -1443,7 +1501,7 @@ uidl_compute(struct mailbox *mb, size_t i, XXH3_state_t *state,
 		return -1;
 	if (line > 0 && (line > have || line > sizeof(from_line))) {
 		/* Only a first line can be this long: hash it in pieces. */
-		end = m->body_offset;
+		end = msg_body(m);
 		if (pread_full(mb->fd, buf, 2, end - 2) != 2)
 			return -1;
 		end -= buf[1] == '\n' ? (buf[0] == '\r' ? 2 : 1) :
@@ -1502,7 +1560,9 @@ uidl_number_duplicates(struct mailbox *mb)
 			k++;
 		else
 			k = 1;
-		mb->msgs[order[j]].uidl_occurrence = k;
+		mb->msgs[order[j]].flags = (mb->msgs[order[j]].flags &
+		    ((1u << MSG_OCCURRENCE_SHIFT) - 1)) |
+		    k << MSG_OCCURRENCE_SHIFT;
 	}
 	free(order);
 	return 0;
@@ -1580,6 +1640,7 @@ msg_uidl(const struct mailbox *mb, size_t i, char uidl[UIDL_MAX])
 {
 	static const char hex[] = "0123456789abcdef";
 	const struct message *m = &mb->msgs[i];
+	unsigned occurrence = m->flags >> MSG_OCCURRENCE_SHIFT;
 	size_t k;
 
 	for (k = 0; k < 16; k++) {
@@ -1587,9 +1648,8 @@ msg_uidl(const struct mailbox *mb, size_t i, char uidl[UIDL_MAX])
 		uidl[2 * k + 1] = hex[m->uidl_digest[k] & 15];
 	}
 	uidl[32] = '\0';
-	if (m->uidl_occurrence > 1)
-		(void)snprintf(uidl + 32, UIDL_MAX - 32, "-%u",
-		    (unsigned)m->uidl_occurrence);
+	if (occurrence > 1)
+		(void)snprintf(uidl + 32, UIDL_MAX - 32, "-%u", occurrence);
 }
 
 /* ---- UPDATE ----------------------------------------------------------- */

@@ -27,17 +27,32 @@ enum mbox_status {
 #define MSG_UIDL_SET		0x04	/* uidl_digest is valid */
 #define MSG_SEPARATOR_SHIFT	4	/* separator length, 0 to 2 */
 #define MSG_SEPARATOR_MASK	0x30
+/* UIDL: 1, 2, ... among equal digests, in the flags' top 24 bits. */
+#define MSG_OCCURRENCE_SHIFT	8
 
-/* 64 bytes per message; the region ends where the next one starts. */
+#if MBOX_MESSAGES_MAX >= (1 << 24)
+#error "MBOX_MESSAGES_MAX must fit the 24 bits of a UIDL occurrence"
+#endif
+
+/*
+ * 56 bytes per message (RSS is this times the messages, plus about 2 MB);
+ * the region ends where the next one starts.
+ */
 struct message {
 	off_t		from_offset;		/* the From_ line */
-	off_t		body_offset;		/* first octet of the message */
 	off_t		wire_size;		/* octets as sent, CRLF */
 	unsigned char	uidl_digest[16];
 	unsigned char	content_digest[16];
-	uint32_t	uidl_occurrence;	/* 1, 2, ... among equal digests */
+	uint32_t	from_len;		/* the From_ line with its LF */
 	uint32_t	flags;
 };
+
+/* The first octet of the message, after its From_ line. */
+static inline off_t
+msg_body(const struct message *m)
+{
+	return m->from_offset + (off_t)m->from_len;
+}
 
 struct mailbox;
 
@@ -71,6 +86,10 @@ struct mailbox {
 	time_t		 dotlock_touched;
 	int		 recovered;		/* a crashed update was finished */
 	int		 capped;		/* over MBOX_MESSAGES/BYTES_MAX */
+	unsigned char	*ahead;			/* read-ahead for mbox_bytes() */
+	off_t		 ahead_offset;
+	size_t		 ahead_len;
+	int		 unchanged;		/* at the last msg_check() */
 	const struct spool_ops *spool;
 	int		 spool_fd;		/* the monitor, for privsep.c */
 	char		 error[256];		/* why the last call failed */
@@ -86,7 +105,7 @@ int	mbox_recover(struct mailbox *mb, const char *path);
 off_t	msg_end(const struct mailbox *mb, size_t i);
 off_t	msg_region_end(const struct mailbox *mb, size_t i);
 int	msg_check(struct mailbox *mb, size_t i);
-ssize_t	mbox_read(struct mailbox *mb, off_t offset, void *buf, size_t len);
+const unsigned char *mbox_bytes(struct mailbox *mb, off_t offset, size_t len);
 int	mbox_compute_uidls(struct mailbox *mb);
 void	msg_uidl(const struct mailbox *mb, size_t i, char uidl[UIDL_MAX]);
 int	msg_mark_deleted(struct mailbox *mb, size_t i);

@@ -84,6 +84,8 @@ struct session {
 	off_t		 live_octets;
 	size_t		 retrieved;
 	size_t		 deleted;	/* removed at UPDATE */
+	int		 check_holds;	/* see message_in_place() */
+	int		 check_holds_next;
 };
 
 /* A parsed command line: keyword and up to two arguments. */
@@ -186,6 +188,43 @@ static int
 reply(const char *text)
 {
 	return io_reply("%s", text);
+}
+
+/* Writes v in decimal at p; returns the length (at most 20). */
+static size_t
+put_decimal(char *p, uint64_t v)
+{
+	char digits[20];
+	size_t n = 0, len;
+
+	do
+		digits[n++] = (char)('0' + v % 10);
+	while ((v /= 10) > 0);
+	for (len = n; n > 0; n--)
+		*p++ = digits[n - 1];
+	return len;
+}
+
+/*
+ * A line "N TEXT" of a LIST or UIDL listing, put together by hand: with
+ * io_reply's vsnprintf it was most of the cost of listing 100,000
+ * messages.
+ */
+static int
+reply_listing(size_t n, const char *text, size_t len)
+{
+	char line[20 + 1 + UIDL_MAX + 2];
+	size_t k;
+
+	if (len >= UIDL_MAX)
+		return -1;
+	k = put_decimal(line, n);
+	line[k++] = ' ';
+	memcpy(line + k, text, len);
+	k += len;
+	line[k++] = '\r';
+	line[k++] = '\n';
+	return io_write(line, k);
 }
 
 /* A reply to a command that was wrong, counted towards the limit. */
@@ -311,17 +350,17 @@ message_arg(struct session *s, const char *arg, size_t *i_r)
 static int
 send_message(struct session *s, size_t i, int top, uint64_t max_body_lines)
 {
-	static unsigned char buf[MBOX_WINDOW_BYTES];
-	off_t pos = s->mb.msgs[i].body_offset, end = msg_end(&s->mb, i);
+	const unsigned char *buf;
+	off_t pos = msg_body(&s->mb.msgs[i]), end = msg_end(&s->mb, i);
 	const unsigned char *p, *q, *lf;
 	size_t n, len;
 	int line_start = 1, in_body = !top, header_end_line = 0, dot = 0;
 	uint64_t body_lines = 0;
 
 	while (pos < end) {
-		n = end - pos < (off_t)sizeof(buf) ? (size_t)(end - pos) :
-		    sizeof(buf);
-		if (mbox_read(&s->mb, pos, buf, n) != (ssize_t)n)
+		n = end - pos < MBOX_WINDOW_BYTES ? (size_t)(end - pos) :
+		    MBOX_WINDOW_BYTES;
+		if ((buf = mbox_bytes(&s->mb, pos, n)) == NULL)
 			return -1;
 		p = buf;
 		q = buf + n;
@@ -563,8 +602,9 @@ cmd_stat(struct session *s, struct command *c)
 static int
 cmd_list(struct session *s, struct command *c)
 {
+	char size[20];
 	const char *err;
-	size_t i;
+	size_t i, len;
 
 	if (c->nargs > 1)
 		return reply_bad(s, reply_syntax);
@@ -577,11 +617,13 @@ cmd_list(struct session *s, struct command *c)
 	if (io_reply("+OK %zu messages (%lld octets)", s->live_count,
 	    (long long)s->live_octets) == -1)
 		return -1;
-	for (i = 0; i < s->mb.count; i++)
-		if (!(s->mb.msgs[i].flags & MSG_DELETED) &&
-		    io_reply("%zu %lld", i + 1,
-		    (long long)s->mb.msgs[i].wire_size) == -1)
+	for (i = 0; i < s->mb.count; i++) {
+		if (s->mb.msgs[i].flags & MSG_DELETED)
+			continue;
+		len = put_decimal(size, (uint64_t)s->mb.msgs[i].wire_size);
+		if (reply_listing(i + 1, size, len) == -1)
 			return -1;
+	}
 	return reply(".");
 }
 
@@ -614,17 +656,32 @@ cmd_uidl(struct session *s, struct command *c)
 		if (s->mb.msgs[i].flags & MSG_DELETED)
 			continue;
 		msg_uidl(&s->mb, i, uidl);
-		if (io_reply("%zu %s", i + 1, uidl) == -1)
+		if (reply_listing(i + 1, uidl, strlen(uidl)) == -1)
 			return -1;
 	}
 	return reply(".");
+}
+
+/*
+ * Is message i still where the scan found it (MBOX_OK or MBOX_TEMP)?  A
+ * check made at the end of the previous RETR, TOP or DELE still holds if
+ * this command was already waiting then (pipelined): nothing has been
+ * waited for since, and sparing a second fstat() per message halves the
+ * system calls of a pipelined download.  A change in that instant is
+ * still caught, by the check after sending (RETR, TOP) or by the update's
+ * identity checks (DELE).
+ */
+static int
+message_in_place(struct session *s, size_t i)
+{
+	return s->check_holds ? MBOX_OK : msg_check(&s->mb, i);
 }
 
 /* RETR n, and TOP n lines. */
 static int
 retrieve(struct session *s, size_t i, int top, uint64_t lines)
 {
-	if (msg_check(&s->mb, i) != MBOX_OK) {
+	if (message_in_place(s, i) != MBOX_OK) {
 		syslog(LOG_WARNING, "rip=%s user=%s: %s", s->rip, s->log_user,
 		    s->mb.error);
 		return reply("-ERR [SYS/TEMP] Mailbox changed, message "
@@ -657,6 +714,7 @@ retrieve(struct session *s, size_t i, int top, uint64_t lines)
 		return -1;
 	if (!top)
 		s->retrieved++;
+	s->check_holds_next = io_line_waiting();
 	return 0;
 }
 
@@ -706,9 +764,11 @@ cmd_dele(struct session *s, struct command *c)
 		return reply_bad(s, reply_syntax);
 	if ((err = message_arg(s, c->args[0], &i)) != NULL)
 		return reply_bad(s, err);
-	r = msg_mark_deleted(&s->mb, i);
-	if (r == MBOX_PERM)
+	if (s->mb.read_only)
 		return reply("-ERR [SYS/PERM] Mailbox is read-only.");
+	r = message_in_place(s, i);
+	if (r == MBOX_OK)
+		r = msg_mark_deleted(&s->mb, i);
 	if (r != MBOX_OK) {
 		syslog(LOG_WARNING, "rip=%s user=%s: %s", s->rip, s->log_user,
 		    s->mb.error);
@@ -717,6 +777,7 @@ cmd_dele(struct session *s, struct command *c)
 	}
 	s->live_count--;
 	s->live_octets -= s->mb.msgs[i].wire_size;
+	s->check_holds_next = io_line_waiting();
 	return reply("+OK Message deleted.");
 }
 
@@ -818,6 +879,8 @@ session_run(struct session *s)
 		}
 		if (st != IO_OK)
 			break;
+		s->check_holds = s->check_holds_next;
+		s->check_holds_next = 0;
 		if (dispatch(s, line, len) == -1)
 			break;
 		explicit_bzero(line, len);

@@ -133,8 +133,8 @@ check_sending(struct session *s, const unsigned char *data)
 		off_t end = msg_end(&s->mb, i);
 		uint64_t lines = splitmix(&seed) % 4;
 
-		fz_render_wire(data + m->body_offset,
-		    (size_t)(end - m->body_offset), &wire);
+		fz_render_wire(data + msg_body(m),
+		    (size_t)(end - msg_body(m)), &wire);
 		sent(s, i, 0, 0, &body);
 		FZ_CHECK(body.len == (size_t)m->wire_size,
 		    "message %zu: LIST says %lld octets, RETR sent %zu", i + 1,
@@ -174,17 +174,17 @@ check_layout(const struct mailbox *mb, const unsigned char *d, size_t size)
 		size_t from = (size_t)m->from_offset;
 
 		FZ_CHECK(m->from_offset >= 0 && m->from_offset <
-		    m->body_offset && m->body_offset <= end && end <= re &&
+		    msg_body(m) && msg_body(m) <= end && end <= re &&
 		    (size_t)re <= size, "message %zu: offsets %lld %lld %lld "
 		    "%lld not in order", i + 1, (long long)m->from_offset,
-		    (long long)m->body_offset, (long long)end, (long long)re);
+		    (long long)msg_body(m), (long long)end, (long long)re);
 		FZ_CHECK(i + 1 == mb->count ? (size_t)re == size :
 		    re == mb->msgs[i + 1].from_offset,
 		    "message %zu: region does not end at the next", i + 1);
 		FZ_CHECK(size - from >= 5 && memcmp(d + from, "From ", 5) == 0,
 		    "message %zu does not start with 'From '", i + 1);
 		lf = memchr(d + from, '\n', size - from);
-		FZ_CHECK((size_t)m->body_offset == (lf != NULL ?
+		FZ_CHECK((size_t)msg_body(m) == (lf != NULL ?
 		    (size_t)(lf - d) + 1 : size), "message %zu: body not after "
 		    "the From_ line", i + 1);
 		FZ_CHECK(re - end <= 2, "message %zu: separator of %lld",
@@ -200,11 +200,11 @@ check_layout(const struct mailbox *mb, const unsigned char *d, size_t size)
 			FZ_CHECK(re - end >= 1, "message %zu: next From_ line "
 			    "without an empty line before", i + 1);
 		FZ_CHECK((uint64_t)m->wire_size == fz_wire_size(d +
-		    m->body_offset, (size_t)(end - m->body_offset)),
+		    msg_body(m), (size_t)(end - msg_body(m))),
 		    "message %zu: wire_size %lld, independent count %llu",
 		    i + 1, (long long)m->wire_size, (unsigned long long)
-		    fz_wire_size(d + m->body_offset, (size_t)(end -
-		    m->body_offset)));
+		    fz_wire_size(d + msg_body(m), (size_t)(end -
+		    msg_body(m))));
 	}
 }
 
