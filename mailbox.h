@@ -107,7 +107,8 @@ off_t	msg_region_end(const struct mailbox *mb, size_t i);
 int	msg_check(struct mailbox *mb, size_t i);
 const unsigned char *mbox_bytes(struct mailbox *mb, off_t offset, size_t len);
 int	mbox_compute_uidls(struct mailbox *mb);
-void	msg_uidl(const struct mailbox *mb, size_t i, char uidl[UIDL_MAX]);
+size_t	format_decimal(char *out, uint64_t v);
+size_t	msg_uidl(const struct mailbox *mb, size_t i, char uidl[UIDL_MAX]);
 int	msg_mark_deleted(struct mailbox *mb, size_t i);
 int	mbox_update(struct mailbox *mb, size_t *deleted_r);
 

@@ -190,21 +190,6 @@ reply(const char *text)
 	return io_reply("%s", text);
 }
 
-/* Writes v in decimal at p; returns the length (at most 20). */
-static size_t
-put_decimal(char *p, uint64_t v)
-{
-	char digits[20];
-	size_t n = 0, len;
-
-	do
-		digits[n++] = (char)('0' + v % 10);
-	while ((v /= 10) > 0);
-	for (len = n; n > 0; n--)
-		*p++ = digits[n - 1];
-	return len;
-}
-
 /*
  * A line "N TEXT" of a LIST or UIDL listing, put together by hand: with
  * io_reply's vsnprintf it was most of the cost of listing 100,000
@@ -218,7 +203,7 @@ reply_listing(size_t n, const char *text, size_t len)
 
 	if (len >= UIDL_MAX)
 		return -1;
-	k = put_decimal(line, n);
+	k = format_decimal(line, n);
 	line[k++] = ' ';
 	memcpy(line + k, text, len);
 	k += len;
@@ -620,7 +605,7 @@ cmd_list(struct session *s, struct command *c)
 	for (i = 0; i < s->mb.count; i++) {
 		if (s->mb.msgs[i].flags & MSG_DELETED)
 			continue;
-		len = put_decimal(size, (uint64_t)s->mb.msgs[i].wire_size);
+		len = format_decimal(size, (uint64_t)s->mb.msgs[i].wire_size);
 		if (reply_listing(i + 1, size, len) == -1)
 			return -1;
 	}
@@ -632,7 +617,7 @@ cmd_uidl(struct session *s, struct command *c)
 {
 	char uidl[UIDL_MAX];
 	const char *err;
-	size_t i;
+	size_t i, len;
 	int r;
 
 	if (c->nargs > 1)
@@ -655,8 +640,8 @@ cmd_uidl(struct session *s, struct command *c)
 	for (i = 0; i < s->mb.count; i++) {
 		if (s->mb.msgs[i].flags & MSG_DELETED)
 			continue;
-		msg_uidl(&s->mb, i, uidl);
-		if (reply_listing(i + 1, uidl, strlen(uidl)) == -1)
+		len = msg_uidl(&s->mb, i, uidl);
+		if (reply_listing(i + 1, uidl, len) == -1)
 			return -1;
 	}
 	return reply(".");
