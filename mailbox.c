@@ -1159,11 +1159,13 @@ msg_end(const struct mailbox *mb, size_t i)
  * many small messages one pread each cost a system call per message, so
  * a whole window is read ahead and the next messages are served from it,
  * but only while the file has stayed exactly as scanned (msg_check() saw
- * the same inode, size, mtime and ctime, which any write changes): then
- * the read-ahead holds the scanned bytes.  Otherwise every read is fresh.
+ * the same inode, size, mtime and ctime, which any write changes).
+ * Otherwise every read is fresh.  *proven_r says the octets were read
+ * before a check that found the file as scanned: they are the scanned
+ * octets, whatever has happened to the file since.
  */
 const unsigned char *
-mbox_bytes(struct mailbox *mb, off_t offset, size_t len)
+mbox_bytes(struct mailbox *mb, off_t offset, size_t len, int *proven_r)
 {
 	size_t want = MBOX_WINDOW_BYTES;
 	ssize_t n;
@@ -1174,8 +1176,12 @@ mbox_bytes(struct mailbox *mb, off_t offset, size_t len)
 	}
 	if (mb->unchanged && len <= mb->ahead_len &&
 	    offset >= mb->ahead_offset &&
-	    offset - mb->ahead_offset <= (off_t)(mb->ahead_len - len))
+	    offset - mb->ahead_offset <= (off_t)(mb->ahead_len - len)) {
+		*proven_r = mb->ahead_proven;
 		return mb->ahead + (offset - mb->ahead_offset);
+	}
+	*proven_r = 0;
+	mb->ahead_proven = 0;
 	if (!mb->unchanged || mb->scan_end - offset < (off_t)want)
 		want = len;
 	mb->ahead_len = 0;
@@ -1301,9 +1307,12 @@ msg_check(struct mailbox *mb, size_t i)
 		return MBOX_TEMP;
 	}
 	mb->unchanged = stat_unchanged(&st, &mb->st);
-	if (mb->unchanged)
+	if (mb->unchanged) {
+		mb->ahead_proven = mb->ahead_len > 0;
 		return MBOX_OK;
+	}
 	mb->ahead_len = 0;
+	mb->ahead_proven = 0;
 	if (msg_verify_at(mb, i, mb->fd, &st))
 		return MBOX_OK;
 	set_error(mb, "mailbox %s changed: message %zu is no longer where it "

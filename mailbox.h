@@ -89,6 +89,8 @@ struct mailbox {
 	unsigned char	*ahead;			/* read-ahead for mbox_bytes() */
 	off_t		 ahead_offset;
 	size_t		 ahead_len;
+	int		 ahead_proven;		/* read before a check found the
+						   file as scanned */
 	int		 unchanged;		/* at the last msg_check() */
 	const struct spool_ops *spool;
 	int		 spool_fd;		/* the monitor, for privsep.c */
@@ -105,7 +107,8 @@ int	mbox_recover(struct mailbox *mb, const char *path);
 off_t	msg_end(const struct mailbox *mb, size_t i);
 off_t	msg_region_end(const struct mailbox *mb, size_t i);
 int	msg_check(struct mailbox *mb, size_t i);
-const unsigned char *mbox_bytes(struct mailbox *mb, off_t offset, size_t len);
+const unsigned char *mbox_bytes(struct mailbox *mb, off_t offset, size_t len,
+	    int *proven_r);
 int	mbox_compute_uidls(struct mailbox *mb);
 size_t	format_decimal(char *out, uint64_t v);
 size_t	msg_uidl(const struct mailbox *mb, size_t i, char uidl[UIDL_MAX]);
