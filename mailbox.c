@@ -526,15 +526,19 @@ vec_any(vec16 v)
 	return (half[0] | half[1]) != 0;
 }
 
+/* The sum of the 16 octet lanes: pairs, then fours, then one multiply. */
 static uint64_t
 vec_sum(vec16 v)
 {
-	uint64_t sum = 0;
-	size_t i;
+	const uint64_t octets = 0x00ff00ff00ff00ffULL;
+	const uint64_t pairs = 0x0000ffff0000ffffULL;
+	uint64_t half[2], x;
 
-	for (i = 0; i < sizeof(v); i++)
-		sum += v[i];
-	return sum;
+	memcpy(half, &v, sizeof(half));
+	x = (half[0] & octets) + ((half[0] >> 8) & octets) +
+	    (half[1] & octets) + ((half[1] >> 8) & octets);
+	x = (x & pairs) + ((x >> 16) & pairs);
+	return (x * 0x0000000100000001ULL) >> 32;
 }
 
 /*
