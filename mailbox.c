@@ -1813,6 +1813,11 @@ update_targets(struct mailbox *mb, int fd, const struct stat *st,
 			if (!stat_unchanged(st, &mb->st) &&
 			    !msg_verify_at(mb, i, fd, st))
 				break;
+			/* Runs of deleted messages are one range each. */
+			if (n > 0 && out[n - 1].end == mb->msgs[i].from_offset) {
+				out[n - 1].end = msg_region_end(mb, i);
+				continue;
+			}
 			out[n].start = mb->msgs[i].from_offset;
 			out[n].end = msg_region_end(mb, i);
 			n++;
