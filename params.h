@@ -90,7 +90,7 @@
  * builds shrink it to exercise many steps on small mailboxes.
  */
 #ifndef JOURNAL_CHUNK_BYTES
-#define JOURNAL_CHUNK_BYTES		(8L * 1024 * 1024)
+#define JOURNAL_CHUNK_BYTES		(16L * 1024 * 1024)
 #endif
 
 /*

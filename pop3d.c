@@ -213,6 +213,19 @@ reply_listing(size_t n, const char *text, size_t len)
 	return io_write(line, k);
 }
 
+/* "+OK N octets", the reply to RETR, put together by hand as above. */
+static int
+reply_octets(off_t size)
+{
+	char line[4 + 20 + 9];
+	size_t k;
+
+	memcpy(line, "+OK ", 4);
+	k = 4 + format_decimal(line + 4, (uint64_t)size);
+	memcpy(line + k, " octets\r\n", 9);
+	return io_write(line, k + 9);
+}
+
 /* A reply to a command that was wrong, counted towards the limit. */
 static int
 reply_bad(struct session *s, const char *text)
@@ -679,8 +692,7 @@ retrieve(struct session *s, size_t i, int top, uint64_t lines)
 	if (top) {
 		if (reply("+OK Top of message follows.") == -1)
 			return -1;
-	} else if (io_reply("+OK %lld octets",
-	    (long long)s->mb.msgs[i].wire_size) == -1)
+	} else if (reply_octets(s->mb.msgs[i].wire_size) == -1)
 		return -1;
 	/*
 	 * Nothing is locked while a message is sent: if another program or
@@ -800,7 +812,11 @@ struct command_entry {
 	int		(*run)(struct session *, struct command *);
 };
 
+/* Looked up in order: the commands sent once per message come first. */
 static const struct command_entry commands[] = {
+	{ "RETR", 0, 1, cmd_retr },
+	{ "DELE", 0, 1, cmd_dele },
+	{ "TOP", 0, 1, cmd_top },
 	{ "USER", 1, 0, cmd_user },
 	{ "PASS", 1, 0, cmd_pass },
 	{ "QUIT", 1, 1, cmd_quit },
@@ -808,9 +824,6 @@ static const struct command_entry commands[] = {
 	{ "STAT", 0, 1, cmd_stat },
 	{ "LIST", 0, 1, cmd_list },
 	{ "UIDL", 0, 1, cmd_uidl },
-	{ "RETR", 0, 1, cmd_retr },
-	{ "TOP", 0, 1, cmd_top },
-	{ "DELE", 0, 1, cmd_dele },
 	{ "NOOP", 0, 1, cmd_noop },
 	{ "RSET", 0, 1, cmd_rset },
 };
