@@ -785,15 +785,19 @@ enum window {
 static enum window
 scan_window(struct scan *s)
 {
-	const unsigned char *end = s->buf + s->wlen, *p, *q;
+	const unsigned char *end = s->buf + s->wlen, *p, *q, *walk_to;
 	size_t line_len;
 	unsigned sep;
 	off_t from, body;
 	int to_eof;
 
-	p = s->buf + (s->cursor - s->w0);
+	p = walk_to = s->buf + (s->cursor - s->w0);
 	for (;;) {
-		p = count_plain_lines(p, end, &s->lf);
+		/* The block count_plain_lines() stopped at is walked through. */
+		if (p >= walk_to) {
+			p = count_plain_lines(p, end, &s->lf);
+			walk_to = p + 64;
+		}
 		q = memchr(p, '\n', (size_t)(end - p));
 		if (q == NULL)
 			break;

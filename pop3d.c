@@ -1130,6 +1130,12 @@ main(int argc, char *argv[])
 		return 1;
 	openlog("pop3d", LOG_PID | LOG_NDELAY | (opt.debug ? LOG_PERROR : 0),
 	    LOG_MAIL);
+	/*
+	 * The time zone is read now, once: the chrooted pre-login process
+	 * could not read it, and would log in UTC, and the session would
+	 * read it again for its first log line.
+	 */
+	tzset();
 	s.opt = &opt;
 	s.state = STATE_AUTHORIZATION;
 	s.ending = END_ERROR;
