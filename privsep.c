@@ -480,10 +480,11 @@ prelogin_identity(const struct privsep_config *config, struct account *a)
 	struct passwd *pw;
 	struct stat st;
 
+	pw = getpwnam(name != NULL ? name : PRIVSEP_USER);
+	if (pw == NULL && name == NULL)
+		pw = getpwnam(PRIVSEP_USER_FALLBACK);
 	if (name == NULL)
-		name = getpwnam(PRIVSEP_USER) != NULL ? PRIVSEP_USER :
-		    PRIVSEP_USER_FALLBACK;
-	pw = getpwnam(name);
+		name = pw != NULL ? pw->pw_name : PRIVSEP_USER_FALLBACK;
 	if (pw == NULL || pw->pw_uid == 0) {
 		syslog(LOG_ERR, "privsep user %s: %s", name, pw == NULL ?
 		    "no such user" : "must not be root");
