@@ -425,7 +425,9 @@ static int
 word_in(const unsigned char *p, const char *list)
 {
 	for (; *list != '\0'; list += 3)
-		if (p[0] == list[0] && p[1] == list[1] && p[2] == list[2])
+		if (p[0] == (unsigned char)list[0] &&
+		    p[1] == (unsigned char)list[1] &&
+		    p[2] == (unsigned char)list[2])
 			return 1;
 	return 0;
 }
@@ -510,10 +512,8 @@ static vec16
 vec_splat(unsigned char c)
 {
 	vec16 v;
-	size_t i;
 
-	for (i = 0; i < sizeof(v); i++)
-		v[i] = c;
+	memset(&v, c, sizeof(v));
 	return v;
 }
 

@@ -217,13 +217,12 @@ reply_listing(size_t n, const char *text, size_t len)
 static int
 reply_octets(off_t size)
 {
-	char line[4 + 20 + 9];
-	size_t k;
+	char number[20];
 
-	memcpy(line, "+OK ", 4);
-	k = 4 + format_decimal(line + 4, (uint64_t)size);
-	memcpy(line + k, " octets\r\n", 9);
-	return io_write(line, k + 9);
+	if (io_write("+OK ", 4) == -1 ||
+	    io_write(number, format_decimal(number, (uint64_t)size)) == -1)
+		return -1;
+	return io_write(" octets\r\n", 9);
 }
 
 /* A reply to a command that was wrong, counted towards the limit. */
