@@ -1630,13 +1630,13 @@ bit_test(const unsigned char *map, uint32_t bit)
 	return (map[bit >> 3] & (1u << (bit & 7))) != 0;
 }
 
+/* The digests are uniform: any 32 of their bits make a hash. */
 static uint32_t
-digest_bits(const struct message *m)
+digest_bits(const struct message *m, size_t at)
 {
 	uint32_t v;
 
-	/* The digests are uniform: any of their bits make a hash. */
-	memcpy(&v, m->uidl_digest, sizeof(v));
+	memcpy(&v, m->uidl_digest + at, sizeof(v));
 	return v;
 }
 
@@ -1662,14 +1662,14 @@ uidl_number_duplicates(struct mailbox *mb)
 		return -1;
 	shared = seen + UIDL_BITMAP_BITS / 8;
 	for (i = 0; i < mb->count; i++)
-		if (bit_test_and_set(seen, digest_bits(&mb->msgs[i]) %
+		if (bit_test_and_set(seen, digest_bits(&mb->msgs[i], 0) %
 		    UIDL_BITMAP_BITS))
 			(void)bit_test_and_set(shared,
-			    digest_bits(&mb->msgs[i]) % UIDL_BITMAP_BITS);
+			    digest_bits(&mb->msgs[i], 0) % UIDL_BITMAP_BITS);
 	for (i = 0; i < mb->count; i++) {
 		mb->msgs[i].flags = (mb->msgs[i].flags & low) |
 		    1u << MSG_OCCURRENCE_SHIFT;
-		if (bit_test(shared, digest_bits(&mb->msgs[i]) %
+		if (bit_test(shared, digest_bits(&mb->msgs[i], 0) %
 		    UIDL_BITMAP_BITS))
 			candidates++;
 	}
@@ -1681,10 +1681,10 @@ uidl_number_duplicates(struct mailbox *mb)
 	mask = size - 1;
 	for (i = 0; i < mb->count; i++) {
 		m = &mb->msgs[i];
-		if (!bit_test(shared, digest_bits(m) % UIDL_BITMAP_BITS))
+		if (!bit_test(shared, digest_bits(m, 0) % UIDL_BITMAP_BITS))
 			continue;
 		occurrence = 1;
-		for (h = (digest_bits(m) >> 20) & mask; slot[h] != 0;
+		for (h = digest_bits(m, 4) & mask; slot[h] != 0;
 		    h = (h + 1) & mask) {
 			last = &mb->msgs[slot[h] - 1];
 			if (memcmp(last->uidl_digest, m->uidl_digest, 16) == 0) {
