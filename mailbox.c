@@ -1857,12 +1857,13 @@ match_by_content(struct mailbox *mb, struct scan *cur, struct journal_range *out
  */
 static ssize_t
 update_targets(struct mailbox *mb, int fd, const struct stat *st,
-    struct journal_range *out)
+    struct journal_range *out, size_t *messages_r)
 {
 	struct scan cur;
 	size_t i, n = 0;
 	int same_file = fd == mb->fd;
 
+	*messages_r = 0;
 	if (same_file) {
 		for (i = 0; i < mb->count; i++) {
 			if (!(mb->msgs[i].flags & MSG_DELETED))
@@ -1870,6 +1871,7 @@ update_targets(struct mailbox *mb, int fd, const struct stat *st,
 			if (!stat_unchanged(st, &mb->st) &&
 			    !msg_verify_at(mb, i, fd, st))
 				break;
+			(*messages_r)++;
 			/* Runs of deleted messages are one range each. */
 			if (n > 0 && out[n - 1].end == mb->msgs[i].from_offset) {
 				out[n - 1].end = msg_region_end(mb, i);
@@ -1891,6 +1893,7 @@ update_targets(struct mailbox *mb, int fd, const struct stat *st,
 		return -1;
 	}
 	qsort(out, n, sizeof(*out), range_order);
+	*messages_r = n;
 	return (ssize_t)n;
 }
 
@@ -1998,7 +2001,7 @@ mbox_update(struct mailbox *mb, size_t *deleted_r)
 	struct journal_range *del = NULL;
 	struct stat st;
 	ssize_t n = 0;
-	size_t i, marked = 0;
+	size_t i, marked = 0, messages = 0;
 	int fd = -1, r;
 
 	*deleted_r = 0;
@@ -2026,7 +2029,7 @@ mbox_update(struct mailbox *mb, size_t *deleted_r)
 		r = MBOX_TEMP;
 		goto unlock;
 	}
-	n = update_targets(mb, fd, &st, del);
+	n = update_targets(mb, fd, &st, del, &messages);
 	if (n == -1) {
 		r = MBOX_TEMP;
 		goto unlock;
@@ -2037,7 +2040,7 @@ mbox_update(struct mailbox *mb, size_t *deleted_r)
 		r = MBOX_TEMP;
 		goto unlock;
 	}
-	*deleted_r = (size_t)n;
+	*deleted_r = messages;
 unlock:
 	lock_release(mb, fd);
 	if (fd != mb->fd)

@@ -842,8 +842,10 @@ dispatch(struct session *s, char *line, size_t len)
 		return reply_bad(s, err);
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(c.keyword, commands[i].keyword) == 0)
+		if (strcmp(c.keyword, commands[i].keyword) == 0) {
 			e = &commands[i];
+			break;
+		}
 	if (e == NULL) {
 		s->have_user = 0;
 		return reply_bad(s, "-ERR Unknown command.");
