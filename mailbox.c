@@ -39,6 +39,7 @@
 #include <xxh_x86dispatch.h>
 #endif
 
+#include "index.h"
 #include "journal.h"
 #include "mailbox.h"
 
@@ -845,12 +846,14 @@ scan_window(struct scan *s)
 }
 
 /*
- * Splits the file into messages in one pass of bounded windows; each new
- * window starts two bytes before the unfed data, for context.  Returns
- * MBOX_OK, or MBOX_PERM / MBOX_TEMP.
+ * Splits the file into messages in one pass of bounded windows, from the
+ * From_ line at offset from (0, or where index_resume() stopped trusting
+ * the index); each new window starts two bytes before the unfed data, for
+ * context.  Returns MBOX_OK, or MBOX_PERM (no From_ line at from) or
+ * MBOX_TEMP.
  */
 static int
-scan_file(struct scan *s)
+scan_file(struct scan *s, off_t from)
 {
 	size_t line_len;
 	int to_eof;
@@ -858,12 +861,14 @@ scan_file(struct scan *s)
 	s->end = 0;
 	if (s->size == 0)
 		return MBOX_OK;
-	if (scan_load(s, 0) == -1)
+	/* Loaded with the two octets before, as the next window will be. */
+	if (scan_load(s, from < 2 ? 0 : from - 2) == -1)
 		return MBOX_TEMP;
-	if (scan_from_line(s, s->buf, 1, &line_len, &to_eof) != SEPARATOR)
+	if (scan_from_line(s, s->buf + (from - s->w0), from == 0, &line_len,
+	    &to_eof) != SEPARATOR)
 		return MBOX_PERM;
-	if (scan_begin_message(s, 0, to_eof ? s->size : (off_t)line_len + 1) ==
-	    -1)
+	if (scan_begin_message(s, from, to_eof ? s->size :
+	    from + (off_t)line_len + 1) == -1)
 		return MBOX_TEMP;
 	while (s->cursor < s->size) {
 		if (scan_load(s, s->fed < 2 ? 0 : s->fed - 2) == -1)
@@ -882,8 +887,14 @@ scan_file(struct scan *s)
 	return scan_finish(s) == -1 ? MBOX_TEMP : MBOX_OK;
 }
 
+/*
+ * Scans file fd into s from the From_ line at offset from, after the
+ * count messages already in msgs (malloc'd, room for capacity; taken
+ * over, and freed on failure).  A whole scan is from 0 with none.
+ */
 static int
-scan_run(struct mailbox *mb, int fd, off_t size, struct scan *s)
+scan_run(struct mailbox *mb, int fd, off_t size, struct scan *s,
+    struct message *msgs, size_t count, size_t capacity, off_t from)
 {
 	int r;
 
@@ -891,15 +902,20 @@ scan_run(struct mailbox *mb, int fd, off_t size, struct scan *s)
 	s->fd = fd;
 	s->size = size;
 	s->mb = mb;
+	s->msgs = msgs;
+	s->count = count;
+	s->capacity = capacity;
 	s->buf = malloc(MBOX_WINDOW_BYTES);
 	s->digest = XXH3_createState();
 	if (s->buf == NULL || s->digest == NULL) {
 		free(s->buf);
 		XXH3_freeState(s->digest);
+		free(s->msgs);
+		s->msgs = NULL;
 		set_error(mb, "out of memory");
 		return MBOX_TEMP;
 	}
-	r = scan_file(s);
+	r = scan_file(s, from);
 	free(s->buf);
 	s->buf = NULL;
 	XXH3_freeState(s->digest);
@@ -1035,11 +1051,150 @@ mbox_set_paths(struct mailbox *mb, const char *path)
 	return 0;
 }
 
+/* ---- The index: a previous session's table -------------------------- */
+
+static unsigned
+msg_separator(const struct message *m)
+{
+	return (m->flags & MSG_SEPARATOR_MASK) >> MSG_SEPARATOR_SHIFT;
+}
+
+static int	content_digest(int fd, off_t from, off_t end,
+		    unsigned char digest[16]);
+
+/* Is message m (region ending at region_end) in buf, which holds w0 on? */
+static int
+message_matches(const struct message *m, off_t region_end,
+    const unsigned char *buf, off_t w0)
+{
+	static const unsigned char separator[2][2] = { "\n", "\r\n" };
+	XXH128_canonical_t canon;
+	unsigned sep = msg_separator(m);
+	off_t end = region_end - (off_t)sep;
+
+	XXH128_canonicalFromHash(&canon, XXH3_128bits(buf + (m->from_offset -
+	    w0), (size_t)(end - m->from_offset)));
+	return memcmp(canon.digest, m->content_digest, 16) == 0 &&
+	    (sep == 0 || memcmp(buf + (end - w0), separator[sep - 1],
+	    sep) == 0);
+}
+
+/* The same for a message longer than a window, streamed. */
+static int
+long_message_matches(int fd, const struct message *m, off_t region_end)
+{
+	unsigned char digest[16], tail[2];
+	unsigned sep = msg_separator(m);
+	off_t end = region_end - (off_t)sep;
+
+	if (content_digest(fd, m->from_offset, end, digest) == -1 ||
+	    memcmp(digest, m->content_digest, 16) != 0)
+		return 0;
+	if (sep == 0)
+		return 1;
+	return pread_full(fd, tail, sep, end) == (ssize_t)sep &&
+	    tail[sep - 1] == '\n' && (sep == 1 || tail[0] == '\r');
+}
+
+/*
+ * How many of the table's leading messages file fd (size octets) still
+ * holds exactly: each one's octets must have its digest and be followed
+ * by its separator, and the last must still end the file.  Together they
+ * are every octet the table was made from, so a scan would find the same.
+ * One pass of windows and an XXH3 call per message; no line is looked at.
+ */
+static size_t
+index_matches(int fd, off_t size, const struct message *msgs, size_t count,
+    off_t indexed_size, unsigned char *buf)
+{
+	off_t w0 = 0, region_end;
+	size_t i, wlen = 0;
+
+	for (i = 0; i < count; i++) {
+		region_end = i + 1 < count ? msgs[i + 1].from_offset :
+		    indexed_size;
+		if (region_end > size || (i + 1 == count && size != region_end))
+			break;
+		if (region_end - msgs[i].from_offset > MBOX_WINDOW_BYTES) {
+			if (!long_message_matches(fd, &msgs[i], region_end))
+				break;
+			continue;
+		}
+		if (msgs[i].from_offset < w0 || region_end > w0 + (off_t)wlen) {
+			w0 = msgs[i].from_offset;
+			wlen = size - w0 < MBOX_WINDOW_BYTES ?
+			    (size_t)(size - w0) : MBOX_WINDOW_BYTES;
+			if (pread_full(fd, buf, wlen, w0) != (ssize_t)wlen)
+				break;
+		}
+		if (!message_matches(&msgs[i], region_end, buf, w0))
+			break;
+	}
+	return i;
+}
+
+/*
+ * Takes the index's table as far as the file still matches it and scans
+ * the rest, into s as scan_run() does.  Of the first k messages that
+ * match, message k is scanned again: where it ends depends on the octets
+ * after it.  MBOX_OK, or anything else when the index is of no use (the
+ * caller scans the whole file).
+ */
+static int
+index_resume(struct mailbox *mb, int fd, off_t size, struct scan *s)
+{
+	struct message *msgs;
+	unsigned char *buf;
+	size_t count, k;
+	off_t indexed_size;
+
+	if (mb->index_path[0] == '\0' || index_load(mb->index_path,
+	    mb->path, &indexed_size, &msgs, &count) == -1)
+		return MBOX_TEMP;
+	buf = malloc(MBOX_WINDOW_BYTES);
+	if (buf == NULL) {
+		free(msgs);
+		return MBOX_TEMP;
+	}
+	k = index_matches(fd, size, msgs, count, indexed_size, buf);
+	free(buf);
+	if (k == 0) {
+		free(msgs);
+		return MBOX_TEMP;
+	}
+	if (k < count) {
+		mb->index_stale = 1;
+		return scan_run(mb, fd, size, s, msgs, k - 1, count,
+		    msgs[k - 1].from_offset);
+	}
+	memset(s, 0, sizeof(*s));
+	s->msgs = msgs;
+	s->count = s->capacity = count;
+	s->end = size;
+	return MBOX_OK;
+}
+
+/*
+ * At the end of a session: keeps the table for the next one when it says
+ * more than the index does and still describes the file as it was found
+ * (no update has moved anything).  -1 with errno if it could not; that
+ * costs the next session a scan, nothing else.
+ */
+int
+mbox_save_index(struct mailbox *mb)
+{
+	if (mb->index_path[0] == '\0' || !mb->index_stale || mb->updated ||
+	    mb->capped || mb->count == 0)
+		return 0;
+	return index_save(mb->index_path, mb->path, mb->scan_end, mb->msgs,
+	    mb->count);
+}
+
 /* ---- Session view ----------------------------------------------------- */
 
 int
 mbox_open(struct mailbox *mb, const char *path, uid_t owner,
-    const struct spool_ops *spool, int spool_fd)
+    const struct spool_ops *spool, int spool_fd, const char *index)
 {
 	struct stat jst;
 	struct scan s;
@@ -1050,6 +1205,9 @@ mbox_open(struct mailbox *mb, const char *path, uid_t owner,
 	mb->owner = owner;
 	mb->spool = spool;
 	mb->spool_fd = spool_fd;
+	if (index != NULL && strlcpy(mb->index_path, index,
+	    sizeof(mb->index_path)) >= sizeof(mb->index_path))
+		mb->index_path[0] = '\0';
 	mb->fd = open_mailbox_file(mb, &read_only, &r);
 	if (mb->fd == -1)
 		return r;	/* MBOX_OK: no file, an empty maildrop */
@@ -1074,8 +1232,12 @@ mbox_open(struct mailbox *mb, const char *path, uid_t owner,
 	/* Whatever happened while we waited for the locks counts. */
 	if (r == MBOX_OK)
 		r = check_file(mb, mb->fd, &mb->st);
-	if (r == MBOX_OK)
-		r = scan_run(mb, mb->fd, mb->st.st_size, &s);
+	if (r == MBOX_OK &&
+	    index_resume(mb, mb->fd, mb->st.st_size, &s) != MBOX_OK) {
+		mb->error[0] = '\0';
+		mb->index_stale = 1;
+		r = scan_run(mb, mb->fd, mb->st.st_size, &s, NULL, 0, 0, 0);
+	}
 	lock_release(mb, mb->fd);
 	if (r != MBOX_OK)
 		goto fail;
@@ -1139,12 +1301,6 @@ mbox_close(struct mailbox *mb)
 	free(mb->ahead);
 	mb->ahead = NULL;
 	mb->ahead_len = 0;
-}
-
-static unsigned
-msg_separator(const struct message *m)
-{
-	return (m->flags & MSG_SEPARATOR_MASK) >> MSG_SEPARATOR_SHIFT;
 }
 
 /* Where message i's region (From_ line to next From_ line) ends. */
@@ -1718,7 +1874,7 @@ mbox_compute_uidls(struct mailbox *mb)
 	size_t i, wlen = 0;
 	int r = MBOX_OK, unchanged;
 
-	if (mb->count == 0 || (mb->msgs[0].flags & MSG_UIDL_SET))
+	if (mb->count == 0 || mb->uidls_ready)
 		return MBOX_OK;
 	in.state = XXH3_createState();
 	in.buf = malloc(UIDL_GATHER_BYTES);
@@ -1736,6 +1892,10 @@ mbox_compute_uidls(struct mailbox *mb)
 	 * of many small messages costs a read per window, not per message.
 	 */
 	for (i = 0; i < mb->count && r == MBOX_OK; i++) {
+		/* Known from the index, for octets it proved unchanged. */
+		if (mb->msgs[i].flags & MSG_UIDL_KNOWN)
+			continue;
+		mb->index_stale = 1;
 		if (!unchanged)
 			r = msg_check(mb, i);
 		if (r != MBOX_OK)
@@ -1756,14 +1916,15 @@ mbox_compute_uidls(struct mailbox *mb)
 		    win + (from - w0), (size_t)need, buf) == -1) {
 			set_error(mb, "mailbox %s: read failed", mb->path);
 			r = MBOX_TEMP;
-		}
+		} else
+			mb->msgs[i].flags |= MSG_UIDL_KNOWN;
 	}
 	if (r == MBOX_OK && uidl_number_duplicates(mb) == -1) {
 		set_error(mb, "out of memory");
 		r = MBOX_TEMP;
 	}
 	if (r == MBOX_OK)
-		mb->msgs[0].flags |= MSG_UIDL_SET;
+		mb->uidls_ready = 1;
 out:
 	free(buf);
 	free(win);
@@ -1884,7 +2045,7 @@ update_targets(struct mailbox *mb, int fd, const struct stat *st,
 		if (i == mb->count)
 			return (ssize_t)n;
 	}
-	if (scan_run(mb, fd, st->st_size, &cur) != MBOX_OK)
+	if (scan_run(mb, fd, st->st_size, &cur, NULL, 0, 0, 0) != MBOX_OK)
 		return -1;
 	n = match_by_content(mb, &cur, out);
 	free(cur.msgs);
@@ -2010,6 +2171,7 @@ mbox_update(struct mailbox *mb, size_t *deleted_r)
 			marked++;
 	if (marked == 0)
 		return MBOX_OK;
+	mb->updated = 1;	/* whatever happens, the table is of the past */
 
 	(void)sigfillset(&block);
 	(void)sigprocmask(SIG_BLOCK, &block, &saved);

@@ -23,8 +23,7 @@ enum mbox_status {
 };
 
 #define MSG_DELETED		0x01	/* marked by DELE */
-#define MSG_DIGEST_SET		0x02	/* content_digest is valid */
-#define MSG_UIDL_SET		0x04	/* uidl_digest is valid */
+#define MSG_UIDL_KNOWN		0x04	/* uidl_digest is computed */
 #define MSG_SEPARATOR_SHIFT	4	/* separator length, 0 to 2 */
 #define MSG_SEPARATOR_MASK	0x30
 /* UIDL: 1, 2, ... among equal digests, in the flags' top 24 bits. */
@@ -92,13 +91,18 @@ struct mailbox {
 	int		 ahead_proven;		/* read before a check found the
 						   file as scanned */
 	int		 unchanged;		/* at the last msg_check() */
+	int		 uidls_ready;		/* all known and numbered */
+	int		 updated;		/* mbox_update() changed it */
+	char		 index_path[MAILBOX_PATH_MAX + 64];	/* or "" */
+	int		 index_stale;		/* the table says more */
 	const struct spool_ops *spool;
 	int		 spool_fd;		/* the monitor, for privsep.c */
 	char		 error[256];		/* why the last call failed */
 };
 
 int	mbox_open(struct mailbox *mb, const char *path, uid_t owner,
-	    const struct spool_ops *spool, int spool_fd);
+	    const struct spool_ops *spool, int spool_fd, const char *index);
+int	mbox_save_index(struct mailbox *mb);
 int	mbox_set_paths(struct mailbox *mb, const char *path);
 int	mbox_path_expand(const char *tmpl, const char *name, const char *home,
 	    char *out, size_t size);

@@ -102,6 +102,12 @@
 #define PRIVSEP_USER_FALLBACK		"nobody"
 #define PRIVSEP_CHROOT_DIR		"/var/lib/pop3d"
 
+/*
+ * Where each user's index lives (DIR/UID/index): a cache of the message
+ * table, checked against the mailbox before use and safe to delete.
+ */
+#define INDEX_DIR_DEFAULT		"/var/cache/pop3d"
+
 /* System accounts below this uid (Debian's system users) cannot log in. */
 #define MIN_UID_DEFAULT			1000
 

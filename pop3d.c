@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "index.h"
 #include "io.h"
 #include "mailbox.h"
 #include "params.h"
@@ -61,6 +62,7 @@ struct options {
 	const char	*mailbox_template;
 	const char	*privsep_user;
 	const char	*chroot_dir;
+	const char	*index_dir;	/* NULL: no index */
 	uid_t		 min_uid;
 	int		 timeout_sec;
 	int		 debug;
@@ -481,11 +483,25 @@ count_live(struct session *s)
 	}
 }
 
+/*
+ * The user's index (index.c), or NULL to go without: the directory is
+ * made here when pop3d runs as the user, by the monitor under privsep.
+ */
+static const char *
+session_index_path(const struct session *s, char *out, size_t size)
+{
+	if (s->opt->index_dir == NULL ||
+	    index_prepare_dir(s->opt->index_dir, getuid(), getgid()) == -1 ||
+	    index_path_for(s->opt->index_dir, getuid(), out, size) == -1)
+		return NULL;
+	return out;
+}
+
 /* After a good password: become the user, then open the maildrop. */
 static int
 start_transaction(struct session *s, const struct account *a)
 {
-	char path[MAILBOX_PATH_MAX];
+	char path[MAILBOX_PATH_MAX], index[MAILBOX_PATH_MAX + 64];
 	const char *reason;
 	int r;
 
@@ -508,7 +524,8 @@ start_transaction(struct session *s, const struct account *a)
 		    "your administrator.");
 	}
 	r = mbox_open(&s->mb, path, getuid(), s->monitor_fd != -1 ?
-	    &privsep_spool : &mbox_local_spool, s->monitor_fd);
+	    &privsep_spool : &mbox_local_spool, s->monitor_fd,
+	    session_index_path(s, index, sizeof(index)));
 	if (r != MBOX_OK) {
 		syslog(LOG_ERR, "rip=%s user=%s: %s", s->rip, s->log_user,
 		    s->mb.error);
@@ -976,7 +993,7 @@ usage(FILE *fp)
 	(void)fprintf(fp, "usage: pop3d [-d] [-f users-file] [-m mailbox-template] "
 	    "[-t seconds]\n"
 	    "             [--privsep-user=user] [--chroot=dir] [--min-uid=uid]\n"
-	    "             [--trust-env-address]\n"
+	    "             [--trust-env-address] [--index-dir=dir|none]\n"
 	    "       pop3d --recover mailbox\n");
 }
 
@@ -995,6 +1012,7 @@ parse_options(int argc, char *argv[], struct options *opt)
 		{ "chroot", required_argument, NULL, 'C' },
 		{ "min-uid", required_argument, NULL, 'M' },
 		{ "trust-env-address", no_argument, NULL, 'E' },
+		{ "index-dir", required_argument, NULL, 'I' },
 		{ NULL, 0, NULL, 0 }
 	};
 	uint64_t v;
@@ -1003,6 +1021,7 @@ parse_options(int argc, char *argv[], struct options *opt)
 	opt->mailbox_template = "/var/mail/%u";
 	opt->timeout_sec = IDLE_TIMEOUT_SEC_DEFAULT;
 	opt->chroot_dir = PRIVSEP_CHROOT_DIR;
+	opt->index_dir = INDEX_DIR_DEFAULT;
 	opt->min_uid = MIN_UID_DEFAULT;
 	while ((ch = getopt_long(argc, argv, "df:m:t:", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -1050,6 +1069,15 @@ parse_options(int argc, char *argv[], struct options *opt)
 		case 'E':
 			opt->trust_env_address = 1;
 			break;
+		case 'I':
+			if (optarg[0] != '/' && strcmp(optarg, "none") != 0) {
+				(void)fprintf(stderr, "pop3d: --index-dir must "
+				    "be an absolute path or none\n");
+				return -1;
+			}
+			opt->index_dir = strcmp(optarg, "none") == 0 ? NULL :
+			    optarg;
+			break;
 		default:
 			usage(stderr);
 			return -1;
@@ -1093,6 +1121,7 @@ start_privsep(struct session *s, const struct options *opt)
 	memset(&config, 0, sizeof(config));
 	config.user = opt->privsep_user;
 	config.chroot_dir = opt->chroot_dir;
+	config.index_dir = opt->index_dir;
 	config.mailbox_template = opt->mailbox_template;
 	config.auth = &s->auth;
 	config.rip = s->rip;
@@ -1163,6 +1192,9 @@ main(int argc, char *argv[])
 		    "deleted=%zu left=%zu sent=%llu end=%s", s.rip,
 		    s.log_user, s.retrieved, s.deleted, s.mb.count - s.deleted,
 		    io_bytes_written(), ending_name(s.ending));
+	if (mbox_save_index(&s.mb) == -1)
+		syslog(LOG_WARNING, "rip=%s user=%s: index %s not saved: %s",
+		    s.rip, s.log_user, s.mb.index_path, strerror(errno));
 	mbox_close(&s.mb);
 	closelog();
 	return 0;

@@ -13,6 +13,7 @@
 struct privsep_config {
 	const char		*user;		/* pre-login user; NULL: default */
 	const char		*chroot_dir;	/* pre-login root directory */
+	const char		*index_dir;	/* NULL: no index */
 	const char		*mailbox_template;
 	const struct auth_config *auth;
 	const char		*rip;		/* the client, for logs */

@@ -1,0 +1,20 @@
+/*
+ * index.h: a mailbox's table of messages, kept between sessions.
+ */
+#ifndef POP3D_INDEX_H
+#define POP3D_INDEX_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+
+#include "mailbox.h"
+
+int	index_path_for(const char *dir, uid_t uid, char *out, size_t size);
+int	index_prepare_dir(const char *dir, uid_t uid, gid_t gid);
+int	index_load(const char *path, const char *mailbox, off_t *size_r,
+	    struct message **msgs_r, size_t *count_r);
+int	index_save(const char *path, const char *mailbox, off_t size,
+	    const struct message *msgs, size_t count);
+
+#endif
