@@ -102,7 +102,8 @@ index_prepare_dir(const char *dir, uid_t uid, gid_t gid)
 			errno = ENAMETOOLONG;
 			return -1;
 		}
-		if (mkdir(path, 0700) == -1 && errno != EEXIST)
+		if ((mkdir(dir, 0700) == -1 && errno != EEXIST) ||
+		    (mkdir(path, 0700) == -1 && errno != EEXIST))
 			return -1;
 		return lstat(path, &st) == 0 && dir_is_users(&st, uid) ? 0 : -1;
 	}

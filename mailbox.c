@@ -1164,9 +1164,11 @@ index_resume(struct mailbox *mb, int fd, off_t size, struct scan *s)
 	}
 	if (k < count) {
 		mb->index_stale = 1;
+		mb->index_use = MBOX_INDEX_PARTIAL;
 		return scan_run(mb, fd, size, s, msgs, k - 1, count,
 		    msgs[k - 1].from_offset);
 	}
+	mb->index_use = MBOX_INDEX_HIT;
 	memset(s, 0, sizeof(*s));
 	s->msgs = msgs;
 	s->count = s->capacity = count;
@@ -1236,6 +1238,8 @@ mbox_open(struct mailbox *mb, const char *path, uid_t owner,
 	    index_resume(mb, mb->fd, mb->st.st_size, &s) != MBOX_OK) {
 		mb->error[0] = '\0';
 		mb->index_stale = 1;
+		mb->index_use = mb->index_path[0] == '\0' ? MBOX_INDEX_OFF :
+		    MBOX_INDEX_MISS;
 		r = scan_run(mb, mb->fd, mb->st.st_size, &s, NULL, 0, 0, 0);
 	}
 	lock_release(mb, mb->fd);

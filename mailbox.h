@@ -53,6 +53,14 @@ msg_body(const struct message *m)
 	return m->from_offset + (off_t)m->from_len;
 }
 
+/* How much of the table came from the index, for the login log line. */
+enum mbox_index {
+	MBOX_INDEX_OFF,		/* no index directory */
+	MBOX_INDEX_MISS,	/* none, or of no use: the file was scanned */
+	MBOX_INDEX_PARTIAL,	/* the first messages; the rest was scanned */
+	MBOX_INDEX_HIT		/* all of it: nothing was scanned */
+};
+
 struct mailbox;
 
 /*
@@ -94,6 +102,7 @@ struct mailbox {
 	int		 uidls_ready;		/* all known and numbered */
 	int		 updated;		/* mbox_update() changed it */
 	char		 index_path[MAILBOX_PATH_MAX + 64];	/* or "" */
+	enum mbox_index	 index_use;		/* how the table was made */
 	int		 index_stale;		/* the table says more */
 	const struct spool_ops *spool;
 	int		 spool_fd;		/* the monitor, for privsep.c */

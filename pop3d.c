@@ -483,6 +483,22 @@ count_live(struct session *s)
 	}
 }
 
+static const char *
+index_use_name(enum mbox_index use)
+{
+	switch (use) {
+	case MBOX_INDEX_OFF:
+		return "off";
+	case MBOX_INDEX_MISS:
+		return "miss";
+	case MBOX_INDEX_PARTIAL:
+		return "partial";
+	case MBOX_INDEX_HIT:
+		return "hit";
+	}
+	return "?";
+}
+
 /*
  * The user's index (index.c), or NULL to go without: the directory is
  * made here when pop3d runs as the user, by the monitor under privsep.
@@ -550,8 +566,9 @@ start_transaction(struct session *s, const struct account *a)
 		    (long long)s->mb.st.st_size);
 	s->state = STATE_TRANSACTION;
 	s->bad_commands = 0;
-	syslog(LOG_INFO, "login: rip=%s user=%s messages=%zu octets=%lld",
-	    s->rip, s->log_user, s->live_count, (long long)s->live_octets);
+	syslog(LOG_INFO, "login: rip=%s user=%s messages=%zu octets=%lld "
+	    "index=%s", s->rip, s->log_user, s->live_count,
+	    (long long)s->live_octets, index_use_name(s->mb.index_use));
 	return io_reply("+OK Logged in, %zu messages (%lld octets).",
 	    s->live_count, (long long)s->live_octets);
 }

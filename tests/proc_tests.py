@@ -1232,3 +1232,222 @@ def _():
         check_no_lock(env)
     finally:
         lst.stop()
+
+
+# ----------------------------------------------------------------- the index (index.c)
+#
+# Every test session runs with --index-dir={dir}.index (tests/run).  The
+# oracle for a session that used an index is the same session with
+# --index-dir=none, on the same bytes: the index may only save work, never
+# change a reply.
+
+def index_mailbox(crlf_last=False):
+    """Five messages: small ones, one longer than a 64 KiB read window, and
+    separators of both kinds; a From_ line in a body is quoted."""
+    msgs = []
+    for i in range(5):
+        body = b'line %d of message %d\n' % (i, i)
+        if i == 2:
+            body = b''.join(b'%06d %s\n' % (k, b'x' * 70) for k in range(1100))
+        if i == 3:
+            body += b'>From quoted Mon Jan  1 00:00:00 2024\n.leading dot\n'
+        msgs.append(b'From sender%d@example.org Mon Jan  1 00:00:0%d 2024\n'
+                    b'Subject: message %d\nMessage-ID: <%d@example.org>\n\n' % (i, i, i, i) + body)
+    sep = [b'\n'] * 4
+    if crlf_last:
+        sep[3] = b'\r\n'
+    return b''.join(m + s for m, s in zip(msgs, sep)) + msgs[4] + b'\n'
+
+
+def index_cmds(n):
+    cmds = login_cmds() + [b'STAT', b'LIST', b'UIDL']
+    for i in range(1, n + 1):
+        cmds += [b'RETR %d' % i, b'TOP %d 0' % i]
+    return cmds + [b'QUIT']
+
+
+def index_run(env, cmds, args=(), as_user=False):
+    """Runs a session; returns (output, index=... of the login log line)."""
+    res = env.run(b''.join(c + b'\r\n' for c in cmds), args=list(args), debug=True, as_user=as_user)
+    check_exit(res)
+    # The stderr file collects every session of env: the last line is ours.
+    m = re.findall(rb'login: rip=\S+ user=alice messages=\d+ octets=\d+ index=(\w+)', res.err)
+    if not m:
+        raise Fail('no login line with index=', R.esc(res.err[-1500:]))
+    return res.out, m[-1].decode()
+
+
+def index_expect(env, n, want_use, what):
+    """A session with the index gives the oracle's replies, having used it
+    as want_use says."""
+    cmds = index_cmds(n)
+    got, use = index_run(env, cmds)
+    oracle, ouse = index_run(env, cmds, ['--index-dir=none'])
+    expect_eq('%s: index use' % what, want_use, use)
+    expect_eq('%s: index use without an index directory' % what, 'off', ouse)
+    expect_eq('%s: replies with the index = replies without' % what, oracle, got)
+    return got
+
+
+def index_file(env):
+    uid = Config.uid if Config.root else os.getuid()
+    return os.path.join(env.dir + '.index', str(uid), 'index')
+
+
+@test('index:made-then-used')
+def _():
+    env = Env('index-used')
+    env.put_mailbox(index_mailbox(crlf_last=True))
+    first = index_expect(env, 5, 'miss', 'first session')
+    path = index_file(env)
+    st = os.lstat(path)
+    dst = os.lstat(os.path.dirname(path))
+    uid = Config.uid if Config.root else os.getuid()
+    expect_eq('index file owner and mode', (uid, 0o100600), (st.st_uid, st.st_mode))
+    expect_eq('index directory owner and mode', (uid, 0o40700), (dst.st_uid, dst.st_mode))
+    if Config.root:
+        top = os.lstat(env.dir + '.index')
+        expect_eq('index root directory owner and mode (made by the monitor)', (0, 0o40711),
+                  (top.st_uid, top.st_mode))
+    second = index_expect(env, 5, 'hit', 'second session')
+    expect_eq('second session = first', first, second)
+    leftovers = [f for f in os.listdir(os.path.dirname(path)) if f != 'index']
+    expect_eq('temporary files left in the index directory', [], leftovers)
+
+
+@test('index:changed-same-size')
+def _():
+    # A header changed in place, same length, the file's size kept: the
+    # index's digest of message 4 no longer matches; 1 to 3 are taken.
+    env = Env('index-samesize')
+    data = index_mailbox()
+    env.put_mailbox(data)
+    index_expect(env, 5, 'miss', 'first session')
+    changed = data.replace(b'Subject: message 3', b'Subject: massage 3')
+    assert len(changed) == len(data) and changed != data
+    env.put_mailbox(changed)
+    got = index_expect(env, 5, 'partial', 'after the change')
+    if b'massage 3' not in got:
+        raise Fail('RETR 4 did not serve the changed bytes')
+    index_expect(env, 5, 'hit', 'third session')
+
+
+@test('index:mail-appended')
+def _():
+    env = Env('index-append')
+    data = index_mailbox()
+    env.put_mailbox(data)
+    index_expect(env, 5, 'miss', 'first session')
+    env.put_mailbox(data + b'\nFrom new@example.org Tue Jan  2 00:00:00 2024\nSubject: new\n\nnew mail\n')
+    got = index_expect(env, 6, 'partial', 'after an append')
+    if b'+OK 6 ' not in got:
+        raise Fail('STAT does not count the appended message', R.esc(got[:400]))
+    # Appended without the empty line: no new message, the last one grows.
+    env.put_mailbox(data + b'From not-a-separator Tue Jan  2 00:00:00 2024\n')
+    index_expect(env, 5, 'partial', 'after an append that is no new message')
+
+
+@test('index:mailbox-shrunk-or-replaced')
+def _():
+    env = Env('index-shrunk')
+    data = index_mailbox()
+    env.put_mailbox(data)
+    index_expect(env, 5, 'miss', 'first session')
+    fourth = data.index(b'From sender3@')
+    env.put_mailbox(data[:fourth - 1])
+    index_expect(env, 3, 'partial', 'after truncation to the first three messages')
+    second = data.index(b'From sender1@')
+    env.put_mailbox(data[:second - 1])
+    index_expect(env, 1, 'miss', 'after truncation to the first message')
+    env.put_mailbox(f1())
+    index_expect(env, 2, 'miss', 'after replacement by other mail')
+
+
+@test('index:torn-corrupt-or-foreign-is-ignored')
+def _():
+    env = Env('index-torn')
+    data = index_mailbox()
+    env.put_mailbox(data)
+    index_expect(env, 5, 'miss', 'first session')
+    path = index_file(env)
+    good = open(path, 'rb').read()
+
+    def put_index(b, mode=0o600):
+        with open(path, 'wb') as f:
+            f.write(b)
+        os.chmod(path, mode)
+        R.chown(path)
+
+    put_index(good[:len(good) // 2])
+    index_expect(env, 5, 'miss', 'index cut in half')
+    expect_eq('index rewritten after a torn one', good, open(path, 'rb').read())
+    # One octet of a record changed: the checksum refuses the whole file.
+    put_index(good[:-30] + bytes([good[-30] ^ 1]) + good[-29:])
+    index_expect(env, 5, 'miss', 'index with a flipped bit')
+    put_index(good, 0o666)
+    index_expect(env, 5, 'miss', 'index writable by others')
+    os.chmod(os.path.dirname(path), 0o777)
+    put_index(good)
+    index_expect(env, 5, 'off', 'index directory writable by others')
+    os.chmod(os.path.dirname(path), 0o700)
+    os.unlink(path)
+    os.mkfifo(path, 0o600)
+    R.chown(path)
+    index_expect(env, 5, 'miss', 'a FIFO in the index\'s place (must not hang)')
+    os.unlink(path)
+    put_index(good)
+    # The same user's other mailbox: the index names the file it describes.
+    other = os.path.join(env.dir, 'other')
+    env.put_mailbox(data, path=other)
+    cmds = index_cmds(5)
+    got, use = index_run(env, cmds, ['-m', other])
+    expect_eq('index of another mailbox: index use', 'miss', use)
+    oracle, _ = index_run(env, cmds, ['-m', other, '--index-dir=none'])
+    expect_eq('index of another mailbox: replies', oracle, got)
+
+
+@test('index:not-kept-after-an-update')
+def _():
+    env = Env('index-update')
+    data = index_mailbox()
+    env.put_mailbox(data)
+    index_expect(env, 5, 'miss', 'first session')
+    path = index_file(env)
+    before = open(path, 'rb').read()
+    res = env.run(LOGIN + b'DELE 1\r\nDELE 3\r\nQUIT\r\n')
+    check_exit(res)
+    if not res.out.endswith(b'+OK Bye.\r\n'):
+        raise Fail('update failed', R.esc(res.out))
+    expect_eq('index after an update (the old one, never a guess at the new file)', before,
+              open(path, 'rb').read())
+    index_expect(env, 3, 'miss', 'after the update')
+    index_expect(env, 3, 'hit', 'the session after that')
+
+
+@test('index:off')
+def _():
+    env = Env('index-off')
+    env.put_mailbox(index_mailbox())
+    got, use = index_run(env, index_cmds(5), ['--index-dir=none'])
+    expect_eq('index use with --index-dir=none', 'off', use)
+    if os.path.exists(env.dir + '.index'):
+        raise Fail('--index-dir=none made a directory')
+    p = run_cli(['--index-dir=relative/dir'])
+    expect_eq('exit status with a relative --index-dir', 2, p.returncode)
+    if b'absolute' not in p.stderr:
+        raise Fail('no reason given for a relative --index-dir', R.esc(p.stderr))
+
+
+@test('index:nonroot')
+def _():
+    # Run as the user (no monitor): the session makes DIR and DIR/UID itself.
+    env = Env('index-nonroot')
+    env.put_mailbox(index_mailbox())
+    cmds = index_cmds(5)
+    mine = ['--index-dir={dir}/cache']     # a directory the user may write
+    first, use1 = index_run(env, cmds, mine, as_user=True)
+    second, use2 = index_run(env, cmds, mine, as_user=True)
+    oracle, _ = index_run(env, cmds, ['--index-dir=none'], as_user=True)
+    expect_eq('index use, first and second session', ('miss', 'hit'), (use1, use2))
+    expect_eq('replies with the index = replies without', oracle, second)
+    expect_eq('first session = second', first, second)
