@@ -163,11 +163,13 @@ fuzz:
 
 # The pre-login process's empty root directory (privsep.c).
 CHROOTDIR ?= /var/lib/pop3d
+CACHEDIR  ?= /var/cache/pop3d
 
 install: pop3d
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(DOCDIR)/examples/fail2ban
 	$(INSTALL) -d -m 0755 $(DESTDIR)$(CHROOTDIR)
+	$(INSTALL) -d -m 0711 $(DESTDIR)$(CACHEDIR)
 	$(INSTALL) -m 0755 pop3d $(DESTDIR)$(SBINDIR)/pop3d
 	$(INSTALL) -m 0644 man/pop3d.8 $(DESTDIR)$(MANDIR)/man8/pop3d.8
 	$(INSTALL) -m 0644 dist/pop3d.inetd dist/pop3d.xinetd \

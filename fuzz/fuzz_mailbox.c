@@ -18,6 +18,10 @@
  *    message with CRLF line ends; TOP n with a huge count equals RETR, and
  *    TOP n k is the header, its empty line and k body lines;
  *  - UIDLs are 1 to 70 characters of 0x21-0x7E and unique;
+ *  - the index (index.c): the table saved, then a second file made from
+ *    the input (the same, appended to, cut, one octet changed, or a
+ *    separator inserted; chosen from a hash) opened with it gives exactly
+ *    the table and UIDLs of that file opened without it;
  *  - marking a subset (chosen from a hash of the input) deleted and running
  *    mbox_update() leaves exactly the file minus those messages' regions
  *    [from_offset, next from_offset or EOF), and no dotlock behind.
@@ -33,6 +37,7 @@
 #define SEND_CHECK_MAX	48
 
 static char dir[4096], path[4200], lock[4200], journal[4200], out_path[4200];
+static char path2[4200], lock2[4200], index_file[4200];
 static int saved_fd[2] = { -1, -1 }, out_fd = -1, null_fd = -1;
 
 static void
@@ -57,6 +62,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)snprintf(lock, sizeof(lock), "%s/mbox.lock", dir);
 	(void)snprintf(journal, sizeof(journal), "%s/.mbox.pop3d-journal", dir);
 	(void)snprintf(out_path, sizeof(out_path), "%s/out", dir);
+	(void)snprintf(path2, sizeof(path2), "%s/mbox2", dir);
+	(void)snprintf(lock2, sizeof(lock2), "%s/mbox2.lock", dir);
+	(void)snprintf(index_file, sizeof(index_file), "%s/index", dir);
 	for (fd = 0; fd <= 1; fd++)
 		if ((saved_fd[fd] = fcntl(fd, F_DUPFD_CLOEXEC, 10)) == -1)
 			die("dup");
@@ -76,6 +84,9 @@ cleanup(void)
 	(void)unlink(lock);
 	(void)unlink(journal);
 	(void)unlink(out_path);
+	(void)unlink(path2);
+	(void)unlink(lock2);
+	(void)unlink(index_file);
 	(void)rmdir(dir);
 }
 
@@ -236,6 +247,103 @@ check_uidls(struct mailbox *mb)
 	free(u);
 }
 
+/* The second file: d changed as h says. */
+static void
+index_variant(const unsigned char *d, size_t size, uint64_t h,
+    struct fz_buf *out)
+{
+	static const char sep[] = "\n\nFrom x Mon Jan  1 00:00:00 2024\n";
+	size_t at = (size_t)(h >> 8) % size;
+	unsigned char c;
+
+	switch (h % 6) {
+	case 0:				/* unchanged: every message taken */
+		fz_buf_add(out, d, size);
+		break;
+	case 1:				/* new mail: the input again */
+		fz_buf_add(out, d, size);
+		fz_buf_add(out, "\n", 1);
+		fz_buf_add(out, d, size);
+		break;
+	case 2:				/* cut short */
+		fz_buf_add(out, d, at > 5 ? at : 5);
+		break;
+	case 3:				/* one octet changed, same size */
+		fz_buf_add(out, d, size);
+		c = (unsigned char)(out->p[at] ^ (1u << (h >> 40) % 8));
+		out->p[at] = c;
+		break;
+	case 4:				/* a separator inserted */
+		fz_buf_add(out, d, at);
+		fz_buf_add(out, sep, sizeof(sep) - 1);
+		fz_buf_add(out, d + at, size - at);
+		break;
+	default:			/* the last line goes on */
+		fz_buf_add(out, d, size);
+		fz_buf_add(out, "xx", 2);
+		break;
+	}
+}
+
+static void
+check_index(struct mailbox *mb, const unsigned char *d, size_t size)
+{
+	static struct mailbox with, without;
+	struct fz_buf b = { 0 };
+	const struct message *x, *y;
+	char ux[UIDL_MAX], uy[UIDL_MAX];
+	uint64_t h = size;
+	size_t i;
+	int r, r2;
+
+	if (mb->capped)
+		return;
+	for (i = 0; i < size && i < 4096; i++)
+		h = (h ^ d[i]) * 0x100000001b3ULL;
+	(void)splitmix(&h);
+	/* Saved for path2: the index names the file it was made for. */
+	FZ_CHECK(index_save(index_file, path2, mb->scan_end, mb->msgs,
+	    mb->count) == 0, "index_save: %s", strerror(errno));
+	index_variant(d, size, splitmix(&h), &b);
+	if (fz_write_file(path2, b.p, b.len, 0600) == -1)
+		die(path2);
+	r = mbox_open(&without, path2, geteuid(), &mbox_local_spool, -1,
+	    NULL);
+	r2 = mbox_open(&with, path2, geteuid(), &mbox_local_spool, -1,
+	    index_file);
+	FZ_CHECK(r == r2, "mbox_open with the index: %d, without: %d", r2, r);
+	if (r == MBOX_OK) {
+		FZ_CHECK(b.len != size || memcmp(b.p, d, size) != 0 ||
+		    with.index_use == MBOX_INDEX_HIT, "unchanged file: the "
+		    "index was not taken whole");
+		FZ_CHECK(with.count == without.count && with.scan_end ==
+		    without.scan_end && with.capped == without.capped,
+		    "with the index: %zu messages to %lld, without: %zu to "
+		    "%lld", with.count, (long long)with.scan_end,
+		    without.count, (long long)without.scan_end);
+		FZ_CHECK(mbox_compute_uidls(&with) == MBOX_OK &&
+		    mbox_compute_uidls(&without) == MBOX_OK, "UIDLs: %s %s",
+		    with.error, without.error);
+		for (i = 0; i < with.count; i++) {
+			x = &with.msgs[i];
+			y = &without.msgs[i];
+			(void)msg_uidl(&with, i, ux);
+			(void)msg_uidl(&without, i, uy);
+			FZ_CHECK(x->from_offset == y->from_offset &&
+			    x->wire_size == y->wire_size &&
+			    x->from_len == y->from_len && x->flags == y->flags &&
+			    memcmp(x->content_digest, y->content_digest, 16) ==
+			    0 && strcmp(ux, uy) == 0, "message %zu differs "
+			    "with the index (index use %d)", i + 1,
+			    (int)with.index_use);
+		}
+	}
+	mbox_close(&with);
+	mbox_close(&without);
+	(void)unlink(index_file);
+	fz_buf_free(&b);
+}
+
 static void
 check_update(struct mailbox *mb, const unsigned char *d, size_t size)
 {
@@ -303,7 +411,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fz_write_file(path, data, size, 0600) == -1)
 		die(path);
 	memset(&s, 0, sizeof(s));
-	r = mbox_open(&s.mb, path, geteuid(), &mbox_local_spool, -1);
+	r = mbox_open(&s.mb, path, geteuid(), &mbox_local_spool, -1, NULL);
 	lf = memchr(data, '\n', size < MBOX_WINDOW_BYTES ? size :
 	    MBOX_WINDOW_BYTES);
 	should_open = size == 0 || (size >= 5 && memcmp(data, "From ", 5) ==
@@ -322,6 +430,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_layout(&s.mb, data, size);
 		check_sending(&s, data);
 		check_uidls(&s.mb);
+		check_index(&s.mb, data, size);
 		check_update(&s.mb, data, size);
 	}
 	mbox_close(&s.mb);
