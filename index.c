@@ -82,8 +82,9 @@ dir_is_users(const struct stat *st, uid_t uid)
 
 /*
  * Makes DIR/UID, the user's own directory, before the session starts.  As
- * root (the monitor): DIR is made if missing and must be root's and
- * writable by nobody else, so no user can put anything in the way; DIR/UID
+ * root (the monitor): DIR is made if missing and must be root's, writable
+ * by nobody else (so no user can put anything in the way) and searchable
+ * by all; DIR/UID
  * is made relative to it and given to the user.  As the user (run without
  * privilege separation, or the session checking): DIR/UID is made if DIR
  * lets it.  Returns 0, or -1 with errno: the session goes without an index.
@@ -107,13 +108,21 @@ index_prepare_dir(const char *dir, uid_t uid, gid_t gid)
 			return -1;
 		return lstat(path, &st) == 0 && dir_is_users(&st, uid) ? 0 : -1;
 	}
-	if (mkdir(dir, 0711) == -1 && errno != EEXIST)
+	made = mkdir(dir, 0711) == 0;
+	if (!made && errno != EEXIST)
 		return -1;
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd == -1)
 		return -1;
+	/* Made under a umask such as systemd's 0077, it would shut users out. */
+	if (made && fchmod(dfd, 0711) == -1)
+		goto out;
 	if (fstat(dfd, &st) == -1 || !dir_is_users(&st, 0))
 		goto out;
+	if ((st.st_mode & S_IXOTH) == 0) {
+		errno = EACCES;		/* the users could not reach theirs */
+		goto out;
+	}
 	made = mkdirat(dfd, name, 0700) == 0;
 	if (!made && errno != EEXIST)
 		goto out;
