@@ -257,6 +257,26 @@ io_write_line(int dot, const void *data, size_t len, int crlf)
 	return 0;
 }
 
+/*
+ * The free part of the output buffer, flushed first if it is full, for the
+ * download loop to copy lines into directly (pop3d.c, struct out_cursor);
+ * NULL once a write has failed.  io_commit(n) adds the n octets put there.
+ */
+char *
+io_space(size_t *room_r)
+{
+	if (write_failed || (out_len == sizeof(out_buf) && io_flush() == -1))
+		return NULL;
+	*room_r = sizeof(out_buf) - out_len;
+	return out_buf + out_len;
+}
+
+void
+io_commit(size_t n)
+{
+	out_len += n;
+}
+
 /* A status line: formatted, cut to REPLY_LINE_MAX with its CRLF. */
 int
 io_reply(const char *fmt, ...)

@@ -20,6 +20,8 @@ void		io_restore(void);
 enum io_status	io_read_line(char *line, size_t size, size_t *len_r);
 int		io_write(const void *data, size_t len);
 int		io_write_line(int dot, const void *data, size_t len, int crlf);
+char		*io_space(size_t *room_r);
+void		io_commit(size_t n);
 int		io_reply(const char *fmt, ...)
 		    __attribute__((format(printf, 1, 2)));
 int		io_flush(void);

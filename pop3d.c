@@ -342,6 +342,59 @@ message_arg(struct session *s, const char *arg, size_t *i_r)
 /* ---- Sending messages ------------------------------------------------- */
 
 /*
+ * Where send_message() puts lines: straight into io.c's output buffer.  A
+ * call to io_write_line() per line was a fifth of a download's
+ * instructions (callgrind, RETR of 100,000 small messages); it is left
+ * for the rare line that does not fit what is free.
+ */
+struct out_cursor {
+	char	*start, *at;
+	size_t	 room;
+};
+
+static int
+cursor_open(struct out_cursor *c)
+{
+	c->start = c->at = io_space(&c->room);
+	return c->start == NULL ? -1 : 0;
+}
+
+/* Hands what was copied to io.c; reopen before putting more. */
+static void
+cursor_close(struct out_cursor *c)
+{
+	io_commit((size_t)(c->at - c->start));
+	c->start = c->at;
+	c->room = 0;
+}
+
+/* A piece of a line: a stuffing dot, the octets, and CRLF if it ends. */
+static int
+cursor_put(struct out_cursor *c, int dot, const unsigned char *p, size_t len,
+    int crlf)
+{
+	size_t need = (size_t)(dot != 0) + len + (crlf ? 2 : 0);
+
+	if (need > c->room) {
+		cursor_close(c);
+		if (io_write_line(dot, p, len, crlf) == -1)
+			return -1;
+		return cursor_open(c);
+	}
+	if (dot)
+		*c->at++ = '.';
+	memcpy(c->at, p, len);
+	c->at += len;
+	if (crlf) {
+		c->at[0] = '\r';
+		c->at[1] = '\n';
+		c->at += 2;
+	}
+	c->room -= need;
+	return 0;
+}
+
+/*
  * Streams message i as RFC 1939 section 3 wants it: every line ending in
  * CRLF (a stored CRLF stays one CRLF; a bare CR passes), a leading '.'
  * doubled, a CRLF added if the message does not end in one, then ".".
@@ -353,17 +406,22 @@ send_message(struct session *s, size_t i, int top, uint64_t max_body_lines)
 	const unsigned char *buf;
 	off_t pos = msg_body(&s->mb.msgs[i]), end = msg_end(&s->mb, i);
 	const unsigned char *p, *q, *lf;
+	struct out_cursor out;
 	size_t n, len;
 	int line_start = 1, in_body = !top, header_end_line = 0, dot = 0;
 	int proven;
 	uint64_t body_lines = 0;
 
 	s->sent_proven = 1;
+	if (cursor_open(&out) == -1)
+		return -1;
 	while (pos < end) {
 		n = end - pos < MBOX_WINDOW_BYTES ? (size_t)(end - pos) :
 		    MBOX_WINDOW_BYTES;
-		if ((buf = mbox_bytes(&s->mb, pos, n, &proven)) == NULL)
+		if ((buf = mbox_bytes(&s->mb, pos, n, &proven)) == NULL) {
+			cursor_close(&out);
 			return -1;
+		}
 		s->sent_proven = s->sent_proven && proven;
 		p = buf;
 		q = buf + n;
@@ -392,7 +450,7 @@ send_message(struct session *s, size_t i, int top, uint64_t max_body_lines)
 			}
 			if (lf != NULL && len > 0 && p[len - 1] == '\r')
 				len--;
-			if (io_write_line(dot, p, len, lf != NULL) == -1)
+			if (cursor_put(&out, dot, p, len, lf != NULL) == -1)
 				return -1;
 			dot = 0;
 			if (lf == NULL) {
@@ -406,9 +464,10 @@ send_message(struct session *s, size_t i, int top, uint64_t max_body_lines)
 		}
 		pos += (off_t)(p - buf);
 	}
+done:
+	cursor_close(&out);
 	if (!line_start && io_write("\r\n", 2) == -1)
 		return -1;
-done:
 	return 0;
 }
 
