@@ -1067,7 +1067,9 @@ static int
 message_matches(const struct message *m, off_t region_end,
     const unsigned char *buf, off_t w0)
 {
-	static const unsigned char separator[2][2] = { "\n", "\r\n" };
+	static const unsigned char separator[2][2] = {
+		{ '\n', '\0' }, { '\r', '\n' }
+	};
 	XXH128_canonical_t canon;
 	unsigned sep = msg_separator(m);
 	off_t end = region_end - (off_t)sep;
@@ -1135,10 +1137,11 @@ index_matches(int fd, off_t size, const struct message *msgs, size_t count,
 
 /*
  * Takes the index's table as far as the file still matches it and scans
- * the rest, into s as scan_run() does.  Of the first k messages that
- * match, message k is scanned again: where it ends depends on the octets
- * after it.  MBOX_OK, or anything else when the index is of no use (the
- * caller scans the whole file).
+ * the rest, into s as scan_run() does.  When the first k messages match
+ * and the next does not (or the file goes on), the k-th is scanned again
+ * from its From_ line: where it ends depends on the octets after it.
+ * MBOX_OK, or anything else when the index is of no use (the caller scans
+ * the whole file).
  */
 static int
 index_resume(struct mailbox *mb, int fd, off_t size, struct scan *s)
