@@ -227,37 +227,6 @@ io_write(const void *data, size_t len)
 }
 
 /*
- * A piece of a message line: an optional stuffing dot, the bytes, and a
- * CRLF if the line ends here.  Copied straight into the buffer when it
- * fits, which is nearly always: this is the loop a download spends its
- * time in.
- */
-int
-io_write_line(int dot, const void *data, size_t len, int crlf)
-{
-	size_t need = (size_t)(dot != 0) + len + (crlf ? 2 : 0);
-	char *o;
-
-	if (write_failed)
-		return -1;
-	if (need > sizeof(out_buf) - out_len) {
-		if ((dot && io_write(".", 1) == -1) || io_write(data, len) == -1)
-			return -1;
-		return crlf ? io_write("\r\n", 2) : 0;
-	}
-	o = out_buf + out_len;
-	if (dot)
-		*o++ = '.';
-	memcpy(o, data, len);
-	if (crlf) {
-		o[len] = '\r';
-		o[len + 1] = '\n';
-	}
-	out_len += need;
-	return 0;
-}
-
-/*
  * The free part of the output buffer, flushed first if it is full, for the
  * download loop to copy lines into directly (pop3d.c, struct out_cursor);
  * NULL once a write has failed.  io_commit(n) adds the n octets put there.

@@ -19,7 +19,6 @@ void		io_init(int timeout_sec);
 void		io_restore(void);
 enum io_status	io_read_line(char *line, size_t size, size_t *len_r);
 int		io_write(const void *data, size_t len);
-int		io_write_line(int dot, const void *data, size_t len, int crlf);
 char		*io_space(size_t *room_r);
 void		io_commit(size_t n);
 int		io_reply(const char *fmt, ...)

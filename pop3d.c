@@ -343,9 +343,9 @@ message_arg(struct session *s, const char *arg, size_t *i_r)
 
 /*
  * Where send_message() puts lines: straight into io.c's output buffer.  A
- * call to io_write_line() per line was a fifth of a download's
- * instructions (callgrind, RETR of 100,000 small messages); it is left
- * for the rare line that does not fit what is free.
+ * call into io.c per line was a fifth of a download's instructions
+ * (callgrind, RETR of 100,000 small messages); io_write() is left for the
+ * rare line that does not fit what is free.
  */
 struct out_cursor {
 	char	*start, *at;
@@ -377,7 +377,8 @@ cursor_put(struct out_cursor *c, int dot, const unsigned char *p, size_t len,
 
 	if (need > c->room) {
 		cursor_close(c);
-		if (io_write_line(dot, p, len, crlf) == -1)
+		if ((dot && io_write(".", 1) == -1) || io_write(p, len) == -1 ||
+		    (crlf && io_write("\r\n", 2) == -1))
 			return -1;
 		return cursor_open(c);
 	}
