@@ -1315,6 +1315,26 @@ def _():
     expect_eq('temporary files left in the index directory', [], leftovers)
 
 
+@test('index:dir-made-under-umask-077')
+def _():
+    # systemd's UMask=0077: the monitor must still make DIR searchable, or
+    # the user's session could never reach DIR/UID.
+    if not Config.root:
+        raise Skip('the monitor makes DIR only when pop3d is started as root')
+    env = Env('index-umask')
+    env.put_mailbox(index_mailbox())
+    d = env.dir + '.umask-index'
+    argv = ['/bin/sh', '-c', 'umask 077 && exec "$@"', 'sh'] + env.argv(['--index-dir=' + d], debug=True)
+    cmds = index_cmds(5)
+    uses = []
+    for _ in range(2):
+        res = env.run(b''.join(c + b'\r\n' for c in cmds), argv=argv)
+        check_exit(res)
+        uses.append(re.findall(rb'index=(\w+)', res.err)[-1].decode())
+    expect_eq('index use under umask 077, first and second session', ['miss', 'hit'], uses)
+    expect_eq('DIR mode made under umask 077', 0o40711, os.lstat(d).st_mode)
+
+
 @test('index:changed-same-size')
 def _():
     # A header changed in place, same length, the file's size kept: the
