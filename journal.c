@@ -8,17 +8,23 @@
  * on its locks), so the fix is a journal in a file of its own:
  *
  *   1. The journal gets its header (the file's inode and size, the ranges
- *      to remove), its space reserved and is synced before the mailbox is
- *      touched; ENOSPC can only happen here, when nothing has changed.
+ *      to remove, and an XXH3-64 digest of every 4 KiB block of the file
+ *      from the first range on), its space reserved and is synced before
+ *      the mailbox is touched; ENOSPC can only happen here, when nothing
+ *      has changed.
  *   2. Each step moves one chunk down.  Before the write, the step is
  *      recorded and synced: its destination, source and length, and, when
  *      source and destination overlap, a copy of the source bytes.  After
  *      the write the mailbox is synced before the next step is recorded.
  *      Steps alternate between two slots, so a torn record never destroys
  *      the previous one.
- *   3. The last step records the truncation, with a fingerprint of the
- *      bytes it removes, then truncates and syncs.  The caller then
- *      removes the journal.
+ *   3. The last step records the truncation in two phases: first that no
+ *      move will be redone, then, after a random nonce has been written
+ *      over the start of the tail and synced, that the cut may be done.
+ *      Then the file is truncated and synced, and the caller removes the
+ *      journal.  The nonce tells a file that was not cut from one that was
+ *      cut and then got mail, whatever that mail's octets (a copy of the
+ *      very tail that was cut included).
  *
  * Replay (at the next login, or pop3d --recover) redoes the newest valid
  * step, which is idempotent: a recorded copy is written again, and a
@@ -26,6 +32,15 @@
  * below it.  Then it carries on from there, including any mail appended
  * after the crash, and truncates.  Until replay, other readers may see a
  * duplicated chunk; after it, every kept message is whole and in place.
+ *
+ * Before it writes anything, the replay checks that the file is the one
+ * the journal was made for, by its octets: nothing below the newest
+ * step's destination is written again, and everything above it is still
+ * the original, so each 4 KiB block there must have its recorded digest,
+ * each block of the destination its original digest or the step's new
+ * octets, and the previous step's output its digest.  A file restored from
+ * a backup or replaced since the crash fails this, and the journal is
+ * dropped without a write.
  *
  * Trusts: the mailbox (already locked by the caller) and the journal, whose
  * records are checked with XXH3-64 before use; a journal that fails its
@@ -52,12 +67,15 @@
 #include "journal.h"
 #include "params.h"
 
-#define JOURNAL_MAGIC	"pop3d-journal-1\n"
+#define JOURNAL_MAGIC	"pop3d-journal-2\n"
+/* Any version's magic starts so: one of another version is not ignored. */
+#define JOURNAL_MAGIC_PREFIX	"pop3d-journal-"
 #define JOURNAL_BLOCK	4096
 #define STEP_MOVE	1
 #define STEP_TRUNCATE	2
-/* Bytes of the removed tail fingerprinted by a truncate step. */
-#define TAIL_PRINT	4096
+/* Octets per digest of the original file (the replay's proof it is ours). */
+#define HASH_BLOCK	4096
+#define NONCE_BYTES	16
 #define COPY_BYTES	(256L * 1024)
 
 struct journal_header {
@@ -66,7 +84,9 @@ struct journal_header {
 	uint64_t	size;		/* its size when the update began */
 	uint64_t	nranges;
 	uint64_t	slot_data;	/* bytes of source copy per slot */
-	uint64_t	check;		/* XXH3-64 of the above and the ranges */
+	uint64_t	hashed_from;	/* first block digested, HASH_BLOCK-aligned */
+	uint64_t	nblocks;	/* block digests, up to size */
+	uint64_t	check;		/* XXH3-64 of the above, ranges, digests */
 };
 
 struct journal_slot {
@@ -77,7 +97,10 @@ struct journal_slot {
 	uint64_t	has_data;	/* the source bytes follow the slot */
 	uint64_t	size_before;	/* a truncation: from, to */
 	uint64_t	new_size;
-	uint64_t	data_check;	/* XXH3-64 of the data or the tail */
+	uint64_t	phase;		/* 1: no move again; 2: nonce written */
+	unsigned char	nonce[NONCE_BYTES];	/* over the tail, phase 2 */
+	uint64_t	nonce_len;
+	uint64_t	data_check;	/* XXH3-64 of the data */
 	uint64_t	prev_dst;	/* what the previous step left, */
 	uint64_t	prev_len;	/* for telling this file from one */
 	uint64_t	prev_check;	/* someone restored since the crash */
@@ -89,6 +112,9 @@ struct journal {
 	const struct journal_range	*ranges;
 	size_t				 n;
 	off_t				 size;		/* of the file now */
+	off_t				 original_size;	/* when the update began */
+	off_t				 hashes_off;	/* block digests */
+	off_t				 hashed_from;
 	off_t				 slots_off;
 	size_t				 slot_data;
 	uint64_t			 seq;
@@ -217,6 +243,9 @@ slot_offset(const struct journal *j, uint64_t seq)
  * Copies len bytes from (from_fd, from) to (to_fd, to) through the small
  * copy buffer, front to back (safe for an overlapping move down), adding
  * them to hash if given.  Memory stays at COPY_BYTES however large a step.
+ * Writes to the mailbox end on HASH_BLOCK boundaries (but the last), so a
+ * crash leaves each block of a destination all old or all new, as the
+ * replay's check expects; the kernel cuts a write short only at a page.
  */
 static int
 stream_copy(struct journal *j, int from_fd, off_t from, int to_fd, off_t to,
@@ -226,6 +255,8 @@ stream_copy(struct journal *j, int from_fd, off_t from, int to_fd, off_t to,
 
 	while (len > 0) {
 		n = len < COPY_BYTES ? (size_t)len : COPY_BYTES;
+		if (to_fd == j->fd && n > COPY_BYTES - (size_t)(to % HASH_BLOCK))
+			n = COPY_BYTES - (size_t)(to % HASH_BLOCK);
 		if (pread_all(from_fd, j->copy, n, from) != (ssize_t)n ||
 		    (hash != NULL &&
 		    XXH3_64bits_update(hash, j->copy, n) != XXH_OK) ||
@@ -420,27 +451,32 @@ step_gather(struct journal *j, off_t w, off_t r, size_t k, off_t *len_r,
 	return 0;
 }
 
-static uint64_t
-tail_print(struct journal *j, off_t from)
-{
-	size_t n;
-
-	n = j->size - from < TAIL_PRINT ? (size_t)(j->size - from) : TAIL_PRINT;
-	if (pread_all(j->fd, j->copy, n, from) != (ssize_t)n)
-		return 0;
-	return XXH3_64bits(j->copy, n);
-}
-
+/*
+ * The cut, in two recorded phases.  After phase 1 no move is redone and
+ * the file is known not to be cut.  Then the start of the tail (octets
+ * nobody needs any more) is overwritten with a random nonce and synced,
+ * and phase 2 records that the cut may have happened: the replay then
+ * finds the nonce only if it did not.  A fingerprint of the tail could
+ * not tell: mail delivered after the cut may be the very octets cut off.
+ */
 static int
 step_truncate(struct journal *j, off_t new_size)
 {
 	struct journal_slot s;
+	off_t tail = j->size - new_size;
 
 	memset(&s, 0, sizeof(s));
 	s.kind = STEP_TRUNCATE;
 	s.size_before = (uint64_t)j->size;
 	s.new_size = (uint64_t)new_size;
-	s.data_check = tail_print(j, new_size);
+	s.phase = 1;
+	arc4random_buf(s.nonce, sizeof(s.nonce));
+	s.nonce_len = tail < NONCE_BYTES ? (uint64_t)tail : NONCE_BYTES;
+	if (record_step(j, &s) == -1 ||
+	    update_write(j->fd, s.nonce, (size_t)s.nonce_len, new_size) == -1 ||
+	    update_sync(j->fd) == -1)
+		return -1;
+	s.phase = 2;
 	if (record_step(j, &s) == -1)
 		return -1;
 	if (ftruncate(j->fd, new_size) == -1)
@@ -522,14 +558,108 @@ journal_free(struct journal *j)
 
 static uint64_t
 header_checksum(const struct journal_header *h,
-    const struct journal_range *ranges)
+    const struct journal_range *ranges, uint64_t digests_check)
 {
 	XXH64_hash_t a, b;
 
 	a = XXH3_64bits(h, offsetof(struct journal_header, check));
 	b = XXH3_64bits(ranges, (size_t)h->nranges * sizeof(*ranges));
-	return a ^ (b * 0x9e3779b97f4a7c15ULL);
+	return a ^ (b * 0x9e3779b97f4a7c15ULL) ^
+	    (digests_check * 0xc2b2ae3d27d4eb4fULL);
 }
+
+static off_t
+round_up_block(off_t n)
+{
+	return (n + JOURNAL_BLOCK - 1) / JOURNAL_BLOCK * JOURNAL_BLOCK;
+}
+
+/* Where the journal's parts start, from what the header says. */
+static void
+journal_layout(struct journal *j, size_t nranges, off_t hashed_from,
+    off_t original_size)
+{
+	off_t nblocks = (original_size - hashed_from + HASH_BLOCK - 1) /
+	    HASH_BLOCK;
+
+	j->original_size = original_size;
+	j->hashed_from = hashed_from;
+	j->hashes_off = JOURNAL_BLOCK +
+	    round_up_block((off_t)(nranges * sizeof(struct journal_range)));
+	j->slots_off = j->hashes_off + round_up_block(nblocks * 8);
+}
+
+/*
+ * Writes the digest of every HASH_BLOCK block of [hashed_from, size) to
+ * the journal, the last block as long as the file goes; *check_r is the
+ * digest of them all, for the header.  Nothing has changed yet, so a
+ * crash here leaves a journal without a header: nothing to replay.
+ */
+static int
+record_block_digests(struct journal *j, uint64_t *check_r)
+{
+	enum { PER_READ = COPY_BYTES / HASH_BLOCK };
+	uint64_t digests[PER_READ];
+	XXH3_state_t *all;
+	off_t at = j->hashed_from, out = j->hashes_off;
+	size_t n, k, blocks;
+	int r = -1;
+
+	all = XXH3_createState();
+	if (all == NULL || XXH3_64bits_reset(all) != XXH_OK)
+		goto done;
+	while (at < j->size) {
+		n = j->size - at < COPY_BYTES ? (size_t)(j->size - at) :
+		    COPY_BYTES;
+		if (pread_all(j->fd, j->copy, n, at) != (ssize_t)n)
+			goto done;
+		blocks = (n + HASH_BLOCK - 1) / HASH_BLOCK;
+		for (k = 0; k < blocks; k++)
+			digests[k] = XXH3_64bits(j->copy + k * HASH_BLOCK,
+			    n - k * HASH_BLOCK < HASH_BLOCK ?
+			    n - k * HASH_BLOCK : HASH_BLOCK);
+		if (XXH3_64bits_update(all, digests, blocks * 8) != XXH_OK ||
+		    pwrite_all(j->jfd, digests, blocks * 8, out) == -1)
+			goto done;
+		at += (off_t)n;
+		out += (off_t)(blocks * 8);
+	}
+	*check_r = XXH3_64bits_digest(all);
+	r = 0;
+done:
+	XXH3_freeState(all);
+	return r;
+}
+
+/*
+ * The block digests, the ranges, then the header that makes them count,
+ * synced: until this returns, a crash leaves nothing to replay.
+ */
+static int
+write_header(struct journal *j, uint64_t ino)
+{
+	struct journal_header h;
+	uint64_t digests_check;
+
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, JOURNAL_MAGIC, sizeof(h.magic));
+	h.ino = ino;
+	h.size = (uint64_t)j->size;
+	h.nranges = j->n;
+	h.slot_data = j->slot_data;
+	h.hashed_from = (uint64_t)j->hashed_from;
+	h.nblocks = (uint64_t)((j->size - j->hashed_from + HASH_BLOCK - 1) /
+	    HASH_BLOCK);
+	if (record_block_digests(j, &digests_check) == -1 ||
+	    update_write(j->jfd, j->ranges, j->n * sizeof(*j->ranges),
+	    JOURNAL_BLOCK) == -1)
+		return -1;
+	h.check = header_checksum(&h, j->ranges, digests_check);
+	if (update_write(j->jfd, &h, sizeof(h), 0) == -1)
+		return -1;
+	return update_sync(j->jfd);
+}
+
 
 /*
  * Removes the sorted, disjoint ranges from fd (of size size) through the
@@ -540,7 +670,6 @@ int
 journal_remove_ranges(int fd, int jfd, const struct journal_range *ranges,
     size_t n, off_t size, journal_tick tick, void *arg, int *started_r)
 {
-	struct journal_header h;
 	struct journal j;
 	struct stat st;
 	off_t move, total;
@@ -560,27 +689,16 @@ journal_remove_ranges(int fd, int jfd, const struct journal_range *ranges,
 	j.size = size;
 	j.tick = tick;
 	j.arg = arg;
-	j.slots_off = JOURNAL_BLOCK + (((off_t)(n * sizeof(*ranges)) +
-	    JOURNAL_BLOCK - 1) / JOURNAL_BLOCK) * JOURNAL_BLOCK;
+	journal_layout(&j, n, ranges[0].start / HASH_BLOCK * HASH_BLOCK, size);
 	total = j.slots_off + 2 * (off_t)(JOURNAL_BLOCK + j.slot_data);
-
-	memset(&h, 0, sizeof(h));
-	memcpy(h.magic, JOURNAL_MAGIC, sizeof(h.magic));
-	h.ino = (uint64_t)st.st_ino;
-	h.size = (uint64_t)size;
-	h.nranges = n;
-	h.slot_data = j.slot_data;
-	h.check = header_checksum(&h, ranges);
 	/* Space first: a full disk must fail before the mailbox changes. */
 	r = posix_fallocate(jfd, 0, total);
 	if (r != 0) {
 		errno = r;
 		r = -1;
-	} else if (update_write(jfd, ranges, n * sizeof(*ranges),
-	    JOURNAL_BLOCK) == -1 ||
-	    update_write(jfd, &h, sizeof(h), 0) == -1 || update_sync(jfd) == -1)
-		r = -1;
-	else {
+	} else
+		r = write_header(&j, (uint64_t)st.st_ino);
+	if (r == 0) {
 		*started_r = 1;
 		r = compact_from(&j, ranges[0].start, ranges[0].start);
 	}
@@ -608,6 +726,11 @@ read_slot(struct journal *j, int k, struct journal_slot *s)
 		    !ok)
 			return -1;
 	}
+	if (s->kind == STEP_TRUNCATE && (s->new_size >= s->size_before ||
+	    s->nonce_len == 0 || s->nonce_len > NONCE_BYTES ||
+	    s->nonce_len > s->size_before - s->new_size ||
+	    (s->phase != 1 && s->phase != 2)))
+		return -1;
 	return s->kind == STEP_MOVE || s->kind == STEP_TRUNCATE ? 0 : -1;
 }
 
@@ -634,6 +757,90 @@ region_has(struct journal *j, off_t off, off_t len, uint64_t check)
 	return region_hash(j, j->fd, off, len, &ok) == check && ok;
 }
 
+/*
+ * Does every HASH_BLOCK block that lies wholly in [from, to) of the file
+ * hold the original octets, or, given a move s whose destination holds
+ * the blocks, the octets s writes there?  Blocks cut by from or to are
+ * not looked at: the octets beside them are another part's.
+ */
+static int
+blocks_hold(struct journal *j, off_t from, off_t to,
+    const struct journal_slot *s)
+{
+	unsigned char block[HASH_BLOCK];
+	uint64_t want, have;
+	off_t at, end, src;
+	size_t len;
+
+	if (from < j->hashed_from)
+		from = j->hashed_from;
+	if (to > j->original_size)
+		to = j->original_size;
+	at = j->hashed_from + (from - j->hashed_from + HASH_BLOCK - 1) /
+	    HASH_BLOCK * HASH_BLOCK;
+	for (; at < to; at += HASH_BLOCK) {
+		end = at + HASH_BLOCK < j->original_size ? at + HASH_BLOCK :
+		    j->original_size;
+		if (end > to)
+			break;
+		len = (size_t)(end - at);
+		if (pread_all(j->fd, block, len, at) != (ssize_t)len ||
+		    pread_all(j->jfd, &want, sizeof(want), j->hashes_off +
+		    (at - j->hashed_from) / HASH_BLOCK * 8) != sizeof(want))
+			return 0;
+		have = XXH3_64bits(block, len);
+		if (have == want)
+			continue;
+		if (s == NULL)
+			return 0;
+		/* Already written by the step: its data, or its source. */
+		src = at - (off_t)s->dst;
+		if (s->has_data ? pread_all(j->jfd, block, len, slot_offset(j,
+		    s->seq) + JOURNAL_BLOCK + src) != (ssize_t)len :
+		    pread_all(j->fd, block, len, (off_t)s->src + src) !=
+		    (ssize_t)len)
+			return 0;
+		if (XXH3_64bits(block, len) != have)
+			return 0;
+	}
+	return 1;
+}
+
+/* Is the cut of truncate step s not done: its nonce still in the file? */
+static int
+nonce_present(struct journal *j, const struct journal_slot *s)
+{
+	unsigned char buf[NONCE_BYTES];
+	size_t n = (size_t)s->nonce_len;
+
+	return pread_all(j->fd, buf, n, (off_t)s->new_size) == (ssize_t)n &&
+	    memcmp(buf, s->nonce, n) == 0;
+}
+
+/*
+ * Is the file the one this journal was made for, with step s the newest
+ * one begun?  Nothing below s's destination is written again, so the
+ * previous step's output must have its digest; nothing above it has been
+ * written yet, so every block there must be the original.  The
+ * destination itself holds the original or what s writes.
+ */
+static int
+file_is_ours(struct journal *j, const struct journal_slot *s)
+{
+	if (s->seq > 1 && !region_has(j, (off_t)s->prev_dst,
+	    (off_t)s->prev_len, s->prev_check))
+		return 0;
+	if (s->kind == STEP_TRUNCATE)
+		return blocks_hold(j, (off_t)(s->new_size + s->nonce_len),
+		    j->original_size, NULL);
+	return blocks_hold(j, (off_t)(s->dst + s->len), j->original_size,
+	    NULL) && blocks_hold(j, (off_t)s->dst, (off_t)(s->dst + s->len), s);
+}
+
+/*
+ * Redoes the newest step and finishes the update.  0: nothing to do, -2:
+ * the journal is not for this file, -1: failed.
+ */
 static int
 replay_newest(struct journal *j)
 {
@@ -646,14 +853,11 @@ replay_newest(struct journal *j)
 		return 0;	/* no step was ever recorded: nothing changed */
 	s = va && (!vb || a.seq > b.seq) ? &a : &b;
 	j->seq = s->seq;
-	/*
-	 * The step before the newest finished and was synced before the
-	 * newest was recorded, and nothing of ours writes there again: if
-	 * its result is gone, someone else rewrote the file since the crash
-	 * (restored it from a backup, say), and this journal is not for it.
-	 */
-	if (s->seq > 1 && !region_has(j, (off_t)s->prev_dst,
-	    (off_t)s->prev_len, s->prev_check))
+	/* Cut already: what follows is mail delivered since. */
+	if (s->kind == STEP_TRUNCATE && s->phase == 2 && !nonce_present(j, s))
+		return 0;
+	/* Shorter than when the update began, yet not cut by it. */
+	if (j->size < j->original_size || !file_is_ours(j, s))
 		return -2;
 	j->prev_dst = (off_t)s->prev_dst;
 	j->prev_len = (off_t)s->prev_len;
@@ -664,11 +868,58 @@ replay_newest(struct journal *j)
 		return compact_from(j, (off_t)(s->dst + s->len),
 		    (off_t)s->next_src);
 	}
-	/* Truncated already, unless the removed tail is still there. */
-	if ((off_t)s->size_before > j->size ||
-	    tail_print(j, (off_t)s->new_size) != s->data_check)
-		return 0;
 	return compact_from(j, (off_t)s->new_size, (off_t)s->size_before);
+}
+
+/*
+ * Reads and checks the header, ranges and block digests into j and
+ * *ranges_r.  0 valid; 1 torn before any step (nothing happened); 2 of
+ * another file; -1 failed or of another version (keep the journal).
+ */
+static int
+read_header(struct journal *j, const struct stat *st,
+    struct journal_range **ranges_r)
+{
+	struct journal_header h;
+	struct journal_range *ranges;
+	uint64_t digests;
+	size_t n;
+	int ok;
+
+	if (pread_all(j->jfd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
+		return 1;
+	if (memcmp(h.magic, JOURNAL_MAGIC, sizeof(h.magic)) != 0) {
+		if (memcmp(h.magic, JOURNAL_MAGIC_PREFIX,
+		    sizeof(JOURNAL_MAGIC_PREFIX) - 1) != 0)
+			return 1;
+		errno = EPROTO;	/* another version's: keep it */
+		return -1;
+	}
+	if (h.nranges == 0 || h.nranges > MBOX_MESSAGES_MAX ||
+	    h.slot_data == 0 || h.slot_data > JOURNAL_CHUNK_BYTES ||
+	    h.hashed_from % HASH_BLOCK != 0 || h.hashed_from > h.size ||
+	    h.nblocks != (h.size - h.hashed_from + HASH_BLOCK - 1) / HASH_BLOCK)
+		return 1;
+	if (h.ino != (uint64_t)st->st_ino)
+		return 2;
+	n = (size_t)h.nranges;
+	ranges = reallocarray(NULL, n, sizeof(*ranges));
+	if (ranges == NULL)
+		return -1;
+	journal_layout(j, n, (off_t)h.hashed_from, (off_t)h.size);
+	digests = region_hash(j, j->jfd, j->hashes_off, (off_t)h.nblocks * 8,
+	    &ok);
+	if (!ok || pread_all(j->jfd, ranges, n * sizeof(*ranges),
+	    JOURNAL_BLOCK) != (ssize_t)(n * sizeof(*ranges)) ||
+	    header_checksum(&h, ranges, digests) != h.check ||
+	    !ranges_valid(ranges, n, (off_t)h.size)) {
+		free(ranges);
+		return 1;
+	}
+	j->ranges = ranges;
+	j->n = n;
+	*ranges_r = ranges;
+	return 0;
 }
 
 /*
@@ -684,43 +935,27 @@ journal_replay(int fd, int jfd, journal_tick tick, void *arg)
 	struct journal_range *ranges = NULL;
 	struct journal j;
 	struct stat st;
-	int r = 0;
+	int r;
 
 	if (fstat(fd, &st) == -1)
 		return -1;
-	if (pread_all(jfd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
-	    memcmp(h.magic, JOURNAL_MAGIC, sizeof(h.magic)) != 0 ||
-	    h.nranges == 0 || h.nranges > MBOX_MESSAGES_MAX ||
-	    h.slot_data == 0 || h.slot_data > JOURNAL_CHUNK_BYTES)
-		return 0;	/* torn before any step: nothing happened */
-	if (h.ino != (uint64_t)st.st_ino || (off_t)h.size > st.st_size)
-		return 2;	/* another file, or cut short since */
-	ranges = reallocarray(NULL, (size_t)h.nranges, sizeof(*ranges));
-	if (ranges == NULL)
-		return -1;
-	if (pread_all(jfd, ranges, (size_t)h.nranges * sizeof(*ranges),
-	    JOURNAL_BLOCK) != (ssize_t)(h.nranges * sizeof(*ranges)) ||
-	    header_checksum(&h, ranges) != h.check ||
-	    !ranges_valid(ranges, (size_t)h.nranges, (off_t)h.size)) {
-		free(ranges);
+	if (pread_all(jfd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
 		return 0;
-	}
-	if (journal_setup(&j, fd, jfd, (size_t)h.slot_data) == -1) {
-		free(ranges);
+	if (journal_setup(&j, fd, jfd, h.slot_data > 0 &&
+	    h.slot_data <= JOURNAL_CHUNK_BYTES ? (size_t)h.slot_data : 1) == -1)
 		return -1;
-	}
-	j.ranges = ranges;
-	j.n = (size_t)h.nranges;
 	j.size = st.st_size;	/* with any mail appended since the crash */
 	j.tick = tick;
 	j.arg = arg;
-	j.slots_off = JOURNAL_BLOCK + (((off_t)(j.n * sizeof(*ranges)) +
-	    JOURNAL_BLOCK - 1) / JOURNAL_BLOCK) * JOURNAL_BLOCK;
-	r = replay_newest(&j);
-	if (r == -2)
-		r = 2;		/* not this file's journal any more: drop it */
-	else if (r == 0 && j.seq > 0)
-		r = 1;
+	r = read_header(&j, &st, &ranges);
+	if (r == 0) {
+		r = replay_newest(&j);
+		if (r == -2)
+			r = 2;	/* not this file's journal any more: drop it */
+		else if (r == 0 && j.seq > 0)
+			r = 1;
+	} else if (r == 1)
+		r = 0;		/* torn before any step: nothing happened */
 	journal_free(&j);
 	free(ranges);
 	return r;
