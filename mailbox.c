@@ -944,33 +944,56 @@ tick_dotlock(void *arg)
 
 /*
  * Finishes an update that a crash interrupted, if its journal is there.
- * The caller holds both locks with fd open for writing.
+ * The caller holds both locks (so no journal can appear or go while this
+ * looks) with fd open for writing; read_only says it is not, and then a
+ * journal is an error.  A journal that the user cannot use (a symbolic
+ * link, another owner's, root's in a session, of another version) needs
+ * an administrator, who can run pop3d --recover as root: MBOX_PERM.
  */
 static int
-replay_journal(struct mailbox *mb, int fd)
+replay_journal(struct mailbox *mb, int fd, int read_only)
 {
 	struct stat st;
 	int jfd, r;
 
-	jfd = open(mb->journal_path, O_RDWR | O_NOFOLLOW | O_NONBLOCK |
-	    O_CLOEXEC);
+	jfd = open(mb->journal_path, (read_only ? O_RDONLY : O_RDWR) |
+	    O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (jfd == -1 && errno == ENOENT)
 		return MBOX_OK;
 	if (jfd == -1) {
-		set_error(mb, "journal %s: %s", mb->journal_path,
-		    strerror(errno));
-		return MBOX_TEMP;
+		set_error(mb, "journal %s: %s", mb->journal_path, errno ==
+		    ELOOP ? "is a symbolic link" : strerror(errno));
+		return errno == ELOOP || errno == EACCES || errno == EPERM ||
+		    errno == ENXIO ? MBOX_PERM : MBOX_TEMP;
 	}
-	/* Only a journal of the mailbox's owner (or root's) may steer writes. */
+	/*
+	 * Only a journal of the mailbox's owner may steer writes; root's
+	 * only when root replays it (pop3d --recover).
+	 */
 	if (fstat(jfd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_nlink != 1 || (st.st_uid != mb->owner && st.st_uid != 0)) {
+	    st.st_nlink != 1 || (st.st_uid != mb->owner &&
+	    (st.st_uid != 0 || geteuid() != 0))) {
 		(void)close(jfd);
 		set_error(mb, "journal %s: not a private regular file of the "
-		    "mailbox's owner", mb->journal_path);
+		    "mailbox's owner (run pop3d --recover as root)",
+		    mb->journal_path);
+		return MBOX_PERM;
+	}
+	if (read_only) {
+		(void)close(jfd);
+		set_error(mb, "mailbox %s: an interrupted update must be "
+		    "finished but the mailbox is read-only (run pop3d "
+		    "--recover as root)", mb->path);
 		return MBOX_PERM;
 	}
 	r = journal_replay(fd, jfd, tick_dotlock, mb);
 	(void)close(jfd);
+	if (r == -1 && errno == EPROTO) {
+		set_error(mb, "journal %s: written by another version of "
+		    "pop3d: replay it with that version's --recover",
+		    mb->journal_path);
+		return MBOX_PERM;
+	}
 	if (r == -1) {
 		set_error(mb, "journal %s: replay failed: %s",
 		    mb->journal_path, strerror(errno));
@@ -1201,9 +1224,8 @@ int
 mbox_open(struct mailbox *mb, const char *path, uid_t owner,
     const struct spool_ops *spool, int spool_fd, const char *index)
 {
-	struct stat jst;
 	struct scan s;
-	int r, read_only, has_journal;
+	int r, read_only;
 
 	if (mbox_set_paths(mb, path) == -1)
 		return MBOX_PERM;
@@ -1220,20 +1242,16 @@ mbox_open(struct mailbox *mb, const char *path, uid_t owner,
 	r = check_file(mb, mb->fd, &mb->st);
 	if (r != MBOX_OK)
 		goto fail;
-	/* A journal left by a crash is replayed first: that needs writing. */
-	has_journal = lstat(mb->journal_path, &jst) == 0;
-	if (has_journal && read_only) {
-		set_error(mb, "mailbox %s: an interrupted update must be "
-		    "finished but the mailbox is read-only", mb->path);
-		r = MBOX_TEMP;
-		goto fail;
-	}
-	r = lock_acquire(mb, mb->fd, has_journal && !read_only ? F_WRLCK :
-	    F_RDLCK);
+	/*
+	 * A journal left by a crash is replayed before the file is read, and
+	 * looked for under the locks: one that another session's crashed
+	 * update left while this login waited for them counts too.  The
+	 * write lock is for that replay.
+	 */
+	r = lock_acquire(mb, mb->fd, read_only ? F_RDLCK : F_WRLCK);
 	if (r != MBOX_OK)
 		goto fail;
-	if (has_journal && !read_only)
-		r = replay_journal(mb, mb->fd);
+	r = replay_journal(mb, mb->fd, read_only);
 	/* Whatever happened while we waited for the locks counts. */
 	if (r == MBOX_OK)
 		r = check_file(mb, mb->fd, &mb->st);
@@ -1285,7 +1303,7 @@ mbox_recover(struct mailbox *mb, const char *path)
 	} else if ((r = check_file(mb, mb->fd, &st)) == MBOX_OK) {
 		r = lock_acquire(mb, mb->fd, F_WRLCK);
 		if (r == MBOX_OK) {
-			r = replay_journal(mb, mb->fd);
+			r = replay_journal(mb, mb->fd, 0);
 			lock_release(mb, mb->fd);
 		}
 	}
@@ -2185,7 +2203,7 @@ mbox_update(struct mailbox *mb, size_t *deleted_r)
 	r = update_lock(mb, &fd, &st);
 	if (r != MBOX_OK || fd == -1)
 		goto out;
-	r = replay_journal(mb, fd);
+	r = replay_journal(mb, fd, 0);
 	if (r != MBOX_OK)
 		goto unlock;
 	if (mb->recovered && fstat(fd, &st) == -1) {

@@ -28,9 +28,10 @@ def register(test, ctx):
         lambda: crash_then_delivery(ctx, small_msgs('t', 6), 3, None))
     test('combined: crash after the cut, then a copy of the cut tail')(
         lambda: crash_then_delivery(ctx, same_size_msgs(4, 700, 's'), 3, 4))
+    test('combined: a journal appears while a login waits for the locks')(
+        lambda: journal_while_waiting(ctx))
     test('combined: crash, then the mailbox restored in place')(
         lambda: restore_after_crash(ctx))
-
 
 
 def small_msgs(tag, n, seed=5):

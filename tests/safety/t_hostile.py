@@ -20,6 +20,9 @@ def register(test, ctx):
     test('hostile: stale journal, mailbox restored in place from a backup')(
         lambda: foreign_journal(ctx, True))
     test('hostile: journal symlink not followed')(lambda: journal_symlink(ctx))
+    for who in ('symlink', 'root', 'other'):
+        test('hostile: journal of %s: [SYS/PERM], mailbox untouched' % who)(
+            lambda who=who: journal_foreign(ctx, who))
     test('hostile: NUL bytes served and kept')(lambda: special_kept(ctx, 'nul'))
     test('hostile: forged Status: D served and kept')(lambda: special_kept(ctx, 'status'))
     test('hostile: X-IMAP first message served and kept')(lambda: special_kept(ctx, 'ximap'))
@@ -169,6 +172,30 @@ def journal_symlink(ctx):
         s.kill()
     expect(open(victim, 'rb').read(), b'precious\n', 'symlink target of the journal')
     expect(env.read(), want, 'mailbox')
+
+
+def journal_foreign(ctx, who):
+    """A journal the user's session cannot use needs an administrator
+    (pop3d --recover as root): the login fails with [SYS/PERM], not the
+    [SYS/TEMP] that tells the user to wait, and nothing is written."""
+    if who != 'symlink' and not lib.IS_ROOT:
+        raise Skip('needs root to make a journal of another owner')
+    env = ctx.env('journal-' + who)
+    msgs = small_mailbox(3)
+    env.write(lib.mbox_bytes(msgs))
+    if who == 'symlink':
+        os.symlink('nowhere', env.journal)
+    else:
+        with open(env.journal, 'wb') as f:
+            f.write(b'pop3d-journal-2\n' + bytes(4080))
+        os.chmod(env.journal, 0o666 if who == 'other' else 0o600)
+        uid = 0 if who == 'root' else lib.UID - 1
+        os.chown(env.journal, uid, uid)
+    out, _ = env.run_script([b'USER alice', b'PASS secret', b'QUIT'])
+    expect(out, lib.GREETING + b'+OK Send your password.\r\n' + lib.ERR_PERM,
+           'login with a journal of ' + who)
+    expect(env.read(), lib.mbox_bytes(msgs), 'mailbox')
+    check(os.path.lexists(env.journal), 'the journal was removed')
 
 
 X_IMAP = (b'Date: 01 Jan 2024 00:00:00 +0000\n'
