@@ -1062,6 +1062,7 @@ mbox_set_paths(struct mailbox *mb, const char *path)
 {
 	memset(mb, 0, sizeof(*mb));
 	mb->fd = -1;
+	mb->verified = SIZE_MAX;
 	mb->spool = &mbox_local_spool;
 	mb->spool_fd = -1;
 	if (strlcpy(mb->path, path, sizeof(mb->path)) >= sizeof(mb->path) ||
@@ -1212,7 +1213,7 @@ int
 mbox_save_index(struct mailbox *mb)
 {
 	if (mb->index_path[0] == '\0' || !mb->index_stale || mb->updated ||
-	    mb->capped || mb->count == 0)
+	    mb->capped || mb->count == 0 || mb->moved != NULL)
 		return 0;
 	return index_save(mb->index_path, mb->path, mb->scan_end, mb->msgs,
 	    mb->count);
@@ -1326,64 +1327,86 @@ mbox_close(struct mailbox *mb)
 	free(mb->ahead);
 	mb->ahead = NULL;
 	mb->ahead_len = 0;
+	free(mb->moved);
+	free(mb->moved_end);
+	mb->moved = mb->moved_end = NULL;
+	XXH3_freeState(mb->sending);
+	mb->sending = NULL;
 }
 
-/* Where message i's region (From_ line to next From_ line) ends. */
-off_t
-msg_region_end(const struct mailbox *mb, size_t i)
+/* Where message i's region (From_ line to next From_ line) ended at login. */
+static off_t
+view_region_end(const struct mailbox *mb, size_t i)
 {
 	return i + 1 < mb->count ? mb->msgs[i + 1].from_offset : mb->scan_end;
 }
 
-/* One past the message's last octet (its separator excluded). */
+/* One past message i's last octet at login (its separator excluded). */
+static off_t
+view_end(const struct mailbox *mb, size_t i)
+{
+	return view_region_end(mb, i) - (off_t)msg_separator(&mb->msgs[i]);
+}
+
+/* The length of message i's identity: From_ line and message. */
+static off_t
+view_length(const struct mailbox *mb, size_t i)
+{
+	return view_end(mb, i) - mb->msgs[i].from_offset;
+}
+
+/* Where message i's From_ line is now, as far as the session knows. */
+off_t
+msg_from(const struct mailbox *mb, size_t i)
+{
+	return mb->moved != NULL ? mb->moved[i] : mb->msgs[i].from_offset;
+}
+
+/* One past message i's last octet now. */
 off_t
 msg_end(const struct mailbox *mb, size_t i)
 {
-	return msg_region_end(mb, i) - (off_t)msg_separator(&mb->msgs[i]);
+	return mb->moved != NULL ? mb->moved_end[i] : view_end(mb, i);
+}
+
+/* Is message i known to be no longer in the file? */
+int
+msg_gone(const struct mailbox *mb, size_t i)
+{
+	return mb->moved != NULL && mb->moved[i] == -1;
 }
 
 /*
  * The len octets at offset (len <= MBOX_WINDOW_BYTES), valid until the
  * next call; NULL with mb->error set if they cannot be read.  Sending
  * many small messages one pread each cost a system call per message, so
- * a whole window is read ahead and the next messages are served from it,
- * but only while the file has stayed exactly as scanned (msg_check() saw
- * the same inode, size, mtime and ctime, which any write changes).
- * Otherwise every read is fresh.  *proven_r says the octets were read
- * before a check that found the file as scanned: they are the scanned
- * octets, whatever has happened to the file since.
+ * a whole window is read ahead and the next messages are served from it.
+ * Octets served from the window are those read then; whoever uses them
+ * proves them by their digest (msg_locate(), msg_send_finish()).
  */
 const unsigned char *
-mbox_bytes(struct mailbox *mb, off_t offset, size_t len, int *proven_r)
+mbox_bytes(struct mailbox *mb, off_t offset, size_t len)
 {
-	size_t want = MBOX_WINDOW_BYTES;
 	ssize_t n;
 
-	if (mb->ahead == NULL && (mb->ahead = malloc(want)) == NULL) {
+	if (mb->ahead == NULL &&
+	    (mb->ahead = malloc(MBOX_WINDOW_BYTES)) == NULL) {
 		set_error(mb, "out of memory");
 		return NULL;
 	}
-	if (mb->unchanged && len <= mb->ahead_len &&
-	    offset >= mb->ahead_offset &&
-	    offset - mb->ahead_offset <= (off_t)(mb->ahead_len - len)) {
-		*proven_r = mb->ahead_proven;
+	if (len <= mb->ahead_len && offset >= mb->ahead_offset &&
+	    offset - mb->ahead_offset <= (off_t)(mb->ahead_len - len))
 		return mb->ahead + (offset - mb->ahead_offset);
-	}
-	*proven_r = 0;
-	mb->ahead_proven = 0;
-	if (!mb->unchanged || mb->scan_end - offset < (off_t)want)
-		want = len;
+	mb->verified = SIZE_MAX;	/* the window it was proven in goes */
 	mb->ahead_len = 0;
-	n = pread_full(mb->fd, mb->ahead, want, offset);
+	n = pread_full(mb->fd, mb->ahead, MBOX_WINDOW_BYTES, offset);
 	if (n < (ssize_t)len) {
 		set_error(mb, "mailbox %s: %s", mb->path, n == -1 ?
 		    strerror(errno) : "shorter than scanned");
 		return NULL;
 	}
-	if (mb->unchanged) {
-		mb->ahead_offset = offset;
-		mb->ahead_len = (size_t)n;
-	}
+	mb->ahead_offset = offset;
+	mb->ahead_len = (size_t)n;
 	return mb->ahead;
 }
 
@@ -1418,6 +1441,12 @@ out:
 	return r;
 }
 
+/*
+ * A hint, never a proof: a file whose device, inode, size, modification
+ * and change time are as before may still have changed (time stamps of
+ * one second, or set back).  It only spares a read where what is read
+ * later is checked by its digest anyway.
+ */
 static int
 stat_unchanged(const struct stat *a, const struct stat *b)
 {
@@ -1429,83 +1458,396 @@ stat_unchanged(const struct stat *a, const struct stat *b)
 	    a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
-/* Is a valid message separator at offset (with its From_ line)? */
 static int
-separator_at(int fd, off_t offset, off_t size)
+digest_equal(const unsigned char *p, size_t len, const unsigned char want[16])
 {
-	unsigned char line[FROM_LINE_MAX + 1];
-	const unsigned char *lf;
-	ssize_t n;
-	size_t want;
+	XXH128_canonical_t canon;
 
-	if (offset == size)
-		return 1;	/* EOF ends a region too */
-	want = size - offset < (off_t)sizeof(line) ?
-	    (size_t)(size - offset) : sizeof(line);
-	n = pread_full(fd, line, want, offset);
-	if (n != (ssize_t)want || want < 5 || memcmp(line, "From ", 5) != 0)
-		return 0;
-	lf = memchr(line, '\n', want);
-	if (lf == NULL && want == sizeof(line))
-		return 0;
-	return from_line_valid(line, lf != NULL ? (size_t)(lf - line) : want);
+	XXH128_canonicalFromHash(&canon, XXH3_128bits(p, len));
+	return memcmp(canon.digest, want, 16) == 0;
 }
 
 /*
- * Is message i still exactly where the session saw it in file fd of
- * current stat st?  Its bytes must have the recorded digest (computed now
- * if the file is unchanged), it must start after an empty line (or at 0)
- * and its region must end at a separator or at EOF.
+ * Are message i's octets where the session now expects them?  1 yes, 0
+ * no, -1 unreadable.  A message that fits a window is hashed from the
+ * read-ahead, which then serves it: what is sent is what was proven.  A
+ * longer one is hashed from the file when the file's stat changed, and
+ * is hashed again as it is sent in any case (msg_send_finish()).
  */
 static int
-msg_verify_at(struct mailbox *mb, size_t i, int fd, const struct stat *st)
+msg_in_place(struct mailbox *mb, size_t i)
 {
-	struct message *m = &mb->msgs[i];
-	unsigned char digest[16], before[3];
-	off_t region_end = msg_region_end(mb, i), end = msg_end(mb, i);
-
-	if (region_end > st->st_size)
-		return 0;
-	if (content_digest(fd, m->from_offset, end, digest) == -1 ||
-	    memcmp(digest, m->content_digest, 16) != 0)
-		return 0;
-	if (m->from_offset > 0) {
-		if (m->from_offset < 2 || pread_full(fd, before, 2,
-		    m->from_offset - 2) != 2 || before[1] != '\n')
-			return 0;
-		if (before[0] != '\n' && !(before[0] == '\r' &&
-		    m->from_offset >= 3 && pread_full(fd, before, 1,
-		    m->from_offset - 3) == 1 && before[0] == '\n'))
-			return 0;
-	}
-	return separator_at(fd, region_end, st->st_size);
-}
-
-/*
- * Before serving or deleting message i: if the file changed since the
- * scan (anything but its stat identical), the message must still be
- * verifiably where it was.  MBOX_OK or MBOX_TEMP.
- */
-int
-msg_check(struct mailbox *mb, size_t i)
-{
+	const unsigned char *p;
+	unsigned char digest[16];
 	struct stat st;
+	off_t from = msg_from(mb, i), len = view_length(mb, i);
 
+	if (len <= MBOX_WINDOW_BYTES) {
+		/* A file now too short for it does not hold it there. */
+		p = mbox_bytes(mb, from, (size_t)len);
+		if (p == NULL)
+			return 0;
+		if (!digest_equal(p, (size_t)len, mb->msgs[i].content_digest))
+			return 0;
+		mb->verified = i;
+		return 1;
+	}
 	if (fstat(mb->fd, &st) == -1) {
 		set_error(mb, "mailbox %s: %s", mb->path, strerror(errno));
+		return -1;
+	}
+	if (stat_unchanged(&st, &mb->st))
+		return 1;
+	return content_digest(mb->fd, from, from + len, digest) == 0 &&
+	    memcmp(digest, mb->msgs[i].content_digest, 16) == 0;
+}
+
+/* ---- Finding messages again ------------------------------------------- */
+
+/* A message's identity (its octets' digest and length), for sorting. */
+struct identity {
+	unsigned char	digest[16];
+	off_t		length;
+	size_t		index;		/* in its table */
+	size_t		next;		/* in a group's first: next one free */
+};
+
+static int
+identity_order(const void *a, const void *b)
+{
+	const struct identity *x = a, *y = b;
+	int c = memcmp(x->digest, y->digest, 16);
+
+	if (c != 0)
+		return c;
+	if (x->length != y->length)
+		return x->length < y->length ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static int
+same_identity(const struct identity *a, const struct identity *b)
+{
+	return memcmp(a->digest, b->digest, 16) == 0 && a->length == b->length;
+}
+
+/* The first entry of sorted ids (n) with id's digest and length, or n. */
+static size_t
+identity_find(const struct identity *ids, size_t n, const struct identity *id)
+{
+	size_t lo = 0, hi = n, mid;
+	struct identity key = *id;
+
+	key.index = 0;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (identity_order(&ids[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && same_identity(&ids[lo], id) ? lo : n;
+}
+
+static off_t
+cur_end(const struct scan *cur, size_t j)
+{
+	return (j + 1 < cur->count ? cur->msgs[j + 1].from_offset : cur->end) -
+	    (off_t)msg_separator(&cur->msgs[j]);
+}
+
+static off_t
+cur_region_end(const struct scan *cur, size_t j)
+{
+	return j + 1 < cur->count ? cur->msgs[j + 1].from_offset : cur->end;
+}
+
+/* The current table's identities, sorted; NULL if out of memory. */
+static struct identity *
+cur_identities(const struct scan *cur)
+{
+	struct identity *ids;
+	size_t j;
+
+	ids = reallocarray(NULL, cur->count > 0 ? cur->count : 1, sizeof(*ids));
+	if (ids == NULL)
+		return NULL;
+	for (j = 0; j < cur->count; j++) {
+		memcpy(ids[j].digest, cur->msgs[j].content_digest, 16);
+		ids[j].length = cur_end(cur, j) - cur->msgs[j].from_offset;
+		ids[j].index = j;
+		ids[j].next = 0;
+	}
+	qsort(ids, cur->count, sizeof(*ids), identity_order);
+	return ids;
+}
+
+#define NO_MATCH	((size_t)-1)
+
+/*
+ * The last message had no final line end at login, and a delivery agent
+ * ended that line before appending its own message: the current message
+ * at the same place is the session's octets and one LF.  It is the same
+ * message (its wire form is the same), not another.
+ */
+static int
+newline_added(struct mailbox *mb, size_t i, const struct scan *cur,
+    size_t j, int fd)
+{
+	unsigned char digest[16], lf;
+	off_t from = mb->msgs[i].from_offset, len = view_length(mb, i);
+
+	if (i + 1 != mb->count || msg_separator(&mb->msgs[i]) != 0 ||
+	    cur->msgs[j].from_offset != from ||
+	    cur_end(cur, j) - from != len + 1)
+		return 0;
+	if (pread_full(fd, &lf, 1, from + len) != 1 || lf != '\n' ||
+	    content_digest(fd, from, from + len, digest) == -1)
+		return 0;
+	return memcmp(digest, mb->msgs[i].content_digest, 16) == 0;
+}
+
+/* The current message that starts at offset, or NO_MATCH. */
+static size_t
+cur_at(const struct scan *cur, off_t offset)
+{
+	size_t lo = 0, hi = cur->count, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (cur->msgs[mid].from_offset < offset)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < cur->count && cur->msgs[lo].from_offset == offset ? lo :
+	    NO_MATCH;
+}
+
+/*
+ * Maps each of the session's messages to the current message with the
+ * same octets: the copies of one message, in the session's order, take
+ * its copies in the file, in file order, each at most once; a session
+ * copy left over is gone.  map[i] is an index into cur or NO_MATCH.
+ */
+static int
+map_messages(struct mailbox *mb, const struct scan *cur, int fd, size_t *map)
+{
+	struct identity *ids, id;
+	size_t i, g, k;
+
+	ids = cur_identities(cur);
+	if (ids == NULL)
+		return -1;
+	for (i = 0; i < mb->count; i++) {
+		map[i] = NO_MATCH;
+		memcpy(id.digest, mb->msgs[i].content_digest, 16);
+		id.length = view_length(mb, i);
+		g = identity_find(ids, cur->count, &id);
+		if (g < cur->count) {
+			k = g + ids[g].next;
+			if (k < cur->count && same_identity(&ids[k], &id)) {
+				map[i] = ids[k].index;
+				ids[g].next++;
+			}
+			continue;
+		}
+		k = cur_at(cur, mb->msgs[i].from_offset);
+		if (k != NO_MATCH && newline_added(mb, i, cur, k, fd))
+			map[i] = k;
+	}
+	free(ids);
+	return 0;
+}
+
+/*
+ * The file's messages now, into cur as scan_run() makes them: the
+ * session's leading messages whose octets are still exactly in place
+ * (index_matches(), which reads and hashes them all) are taken, the last
+ * of them and the rest scanned again.  Called under the locks.
+ */
+static int
+current_table(struct mailbox *mb, int fd, off_t size, struct scan *cur)
+{
+	struct message *msgs;
+	unsigned char *buf;
+	size_t k;
+
+	if (mb->count == 0)
+		return scan_run(mb, fd, size, cur, NULL, 0, 0, 0);
+	buf = malloc(MBOX_WINDOW_BYTES);
+	msgs = reallocarray(NULL, mb->count, sizeof(*msgs));
+	if (buf == NULL || msgs == NULL) {
+		free(buf);
+		free(msgs);
+		set_error(mb, "out of memory");
 		return MBOX_TEMP;
 	}
-	mb->unchanged = stat_unchanged(&st, &mb->st);
-	if (mb->unchanged) {
-		mb->ahead_proven = mb->ahead_len > 0;
+	k = index_matches(fd, size, mb->msgs, mb->count, mb->scan_end, buf);
+	free(buf);
+	if (k == mb->count && !mb->capped) {
+		memcpy(msgs, mb->msgs, mb->count * sizeof(*msgs));
+		memset(cur, 0, sizeof(*cur));
+		cur->msgs = msgs;
+		cur->count = cur->capacity = mb->count;
+		cur->end = size;
 		return MBOX_OK;
 	}
+	if (k == 0) {
+		free(msgs);
+		return scan_run(mb, fd, size, cur, NULL, 0, 0, 0);
+	}
+	memcpy(msgs, mb->msgs, k * sizeof(*msgs));
+	return scan_run(mb, fd, size, cur, msgs, k - 1, mb->count,
+	    msgs[k - 1].from_offset);
+}
+
+/*
+ * Another program or session has rewritten the file since login: reads
+ * it again, under the locks as at login (so no half-done update is seen,
+ * and a crashed one is finished first), and finds each of the session's
+ * messages by its octets.  The session's numbers, sizes and unique-ids
+ * stay; a message whose octets are no longer there is gone.
+ */
+static int
+mbox_relocate(struct mailbox *mb)
+{
+	struct scan cur;
+	struct stat st;
+	size_t *map = NULL, i;
+	int r;
+
+	r = lock_acquire(mb, mb->fd, mb->read_only ? F_RDLCK : F_WRLCK);
+	if (r != MBOX_OK)
+		return MBOX_TEMP;
+	r = replay_journal(mb, mb->fd, mb->read_only);
+	if (r == MBOX_OK && fstat(mb->fd, &st) == -1) {
+		set_error(mb, "mailbox %s: %s", mb->path, strerror(errno));
+		r = MBOX_TEMP;
+	}
+	if (r == MBOX_OK)
+		r = current_table(mb, mb->fd, st.st_size, &cur);
+	lock_release(mb, mb->fd);
+	if (r != MBOX_OK)
+		return r;
+	if (mb->moved == NULL) {
+		mb->moved = reallocarray(NULL, mb->count, sizeof(off_t));
+		mb->moved_end = reallocarray(NULL, mb->count, sizeof(off_t));
+	}
+	map = reallocarray(NULL, mb->count, sizeof(*map));
+	if (mb->moved == NULL || mb->moved_end == NULL || map == NULL ||
+	    map_messages(mb, &cur, mb->fd, map) == -1) {
+		free(map);
+		free(cur.msgs);
+		set_error(mb, "out of memory");
+		return MBOX_TEMP;
+	}
+	for (i = 0; i < mb->count; i++) {
+		mb->moved[i] = map[i] == NO_MATCH ? -1 :
+		    cur.msgs[map[i]].from_offset;
+		mb->moved_end[i] = map[i] == NO_MATCH ? -1 :
+		    mb->moved[i] + view_length(mb, i);
+	}
+	free(map);
+	free(cur.msgs);
+	mb->st = st;
 	mb->ahead_len = 0;
-	mb->ahead_proven = 0;
-	if (msg_verify_at(mb, i, mb->fd, &st))
+	mb->verified = SIZE_MAX;
+	return MBOX_OK;
+}
+
+/*
+ * Before message i is served, listed by unique-id or marked: it must be
+ * where the session expects it, by its octets, or be found again
+ * (mbox_relocate()).  MBOX_OK, MBOX_GONE, or MBOX_TEMP with the error set.
+ */
+int
+msg_locate(struct mailbox *mb, size_t i)
+{
+	int r;
+
+	if (msg_gone(mb, i))
+		return MBOX_GONE;
+	r = msg_in_place(mb, i);
+	if (r == 1)
 		return MBOX_OK;
-	set_error(mb, "mailbox %s changed: message %zu is no longer where it "
-	    "was", mb->path, i + 1);
+	if (r == -1)
+		return MBOX_TEMP;
+	r = mbox_relocate(mb);
+	if (r != MBOX_OK)
+		return r;
+	if (msg_gone(mb, i))
+		return MBOX_GONE;
+	if (msg_in_place(mb, i) == 1)
+		return MBOX_OK;
+	set_error(mb, "mailbox %s changed again while message %zu was being "
+	    "found", mb->path, i + 1);
+	return MBOX_TEMP;
+}
+
+/*
+ * Sending message i: what is sent is hashed (its From_ line first) and,
+ * at the end, checked against the session's digest, unless it was proven
+ * in the read-ahead that serves it.  msg_send_feed() takes the octets in
+ * order as they are used; msg_send_finish() reads and hashes the rest
+ * from pos on (what TOP did not send) and compares: MBOX_OK or MBOX_TEMP.
+ */
+int
+msg_send_start(struct mailbox *mb, size_t i)
+{
+	const unsigned char *p;
+	size_t len = mb->msgs[i].from_len;
+
+	if (mb->verified == i)
+		return MBOX_OK;
+	if (mb->sending == NULL && (mb->sending = XXH3_createState()) == NULL) {
+		set_error(mb, "out of memory");
+		return MBOX_TEMP;
+	}
+	(void)XXH3_128bits_reset(mb->sending);
+	while (len > 0) {
+		/* Only a first line can be longer than a window. */
+		p = mbox_bytes(mb, msg_from(mb, i) + (off_t)(mb->msgs[i].from_len -
+		    len), len < MBOX_WINDOW_BYTES ? len : MBOX_WINDOW_BYTES);
+		if (p == NULL)
+			return MBOX_TEMP;
+		msg_send_feed(mb, p, len < MBOX_WINDOW_BYTES ? len :
+		    MBOX_WINDOW_BYTES);
+		len -= len < MBOX_WINDOW_BYTES ? len : MBOX_WINDOW_BYTES;
+	}
+	mb->verified = SIZE_MAX;
+	return MBOX_OK;
+}
+
+void
+msg_send_feed(struct mailbox *mb, const unsigned char *p, size_t len)
+{
+	if (mb->sending != NULL && len > 0)
+		(void)XXH3_128bits_update(mb->sending, p, len);
+}
+
+int
+msg_send_finish(struct mailbox *mb, size_t i, off_t pos)
+{
+	XXH128_canonical_t canon;
+	const unsigned char *p;
+	off_t end = msg_end(mb, i);
+	size_t n;
+
+	if (mb->verified == i)
+		return MBOX_OK;
+	for (; pos < end; pos += (off_t)n) {
+		n = end - pos < MBOX_WINDOW_BYTES ? (size_t)(end - pos) :
+		    MBOX_WINDOW_BYTES;
+		if ((p = mbox_bytes(mb, pos, n)) == NULL)
+			return MBOX_TEMP;
+		msg_send_feed(mb, p, n);
+	}
+	XXH128_canonicalFromHash(&canon, XXH3_128bits_digest(mb->sending));
+	if (memcmp(canon.digest, mb->msgs[i].content_digest, 16) == 0)
+		return MBOX_OK;
+	set_error(mb, "mailbox %s: message %zu changed while it was sent",
+	    mb->path, i + 1);
 	return MBOX_TEMP;
 }
 
@@ -1643,8 +1985,8 @@ uidl_hash_header(struct mailbox *mb, size_t i, struct uidl_input *in,
     const unsigned char *head, size_t have, unsigned char *scratch)
 {
 	const unsigned char *buf;
-	off_t from = mb->msgs[i].from_offset, end = msg_end(mb, i);
-	off_t pos = msg_body(&mb->msgs[i]), left_out = 0;
+	off_t from = msg_from(mb, i), end = msg_end(mb, i);
+	off_t pos = from + (off_t)mb->msgs[i].from_len, left_out = 0;
 	const unsigned char *p, *q, *lf, *run;
 	size_t n, len;
 	int line_start = 1, kept = 1, in_line = 0;
@@ -1754,7 +2096,7 @@ uidl_compute(struct mailbox *mb, size_t i, struct uidl_input *in,
 	struct message *m = &mb->msgs[i];
 	unsigned char from_line[FROM_LINE_MAX + 2];
 	char size[32];
-	off_t left_out, from = m->from_offset, end;
+	off_t left_out, from = msg_from(mb, i), end;
 	size_t line = m->from_len, len, n;
 
 	/* The From_ line without its LF and a CR before that. */
@@ -1770,7 +2112,7 @@ uidl_compute(struct mailbox *mb, size_t i, struct uidl_input *in,
 		return -1;
 	if (line > 0 && (line > have || line > sizeof(from_line))) {
 		/* Only a first line can be this long: hash it in pieces. */
-		end = msg_body(m);
+		end = from + (off_t)m->from_len;
 		if (pread_full(mb->fd, buf, 2, end - 2) != 2)
 			return -1;
 		end -= buf[1] == '\n' ? (buf[0] == '\r' ? 2 : 1) :
@@ -1885,60 +2227,55 @@ out:
 }
 
 /*
- * Computed on first use only: STAT and RETR sessions need no UIDLs.  The
- * digests come from the file as scanned, so it must still be unchanged
- * (or the messages verifiably in place).
+ * Computed on first use only: STAT and RETR sessions need no UIDLs.  Each
+ * message is located first (msg_locate()): its unique-id comes from the
+ * octets the session saw, wherever they now are; a message that is gone
+ * gets none, and the others are numbered as before.
  */
 int
 mbox_compute_uidls(struct mailbox *mb)
 {
 	struct uidl_input in = { NULL, NULL, 0, 0 };
-	unsigned char *buf, *win;
-	struct stat st;
-	off_t w0 = 0, from, need;
-	size_t i, wlen = 0;
-	int r = MBOX_OK, unchanged;
+	const unsigned char *head;
+	unsigned char *buf;
+	off_t need;
+	size_t i;
+	int r = MBOX_OK;
 
 	if (mb->count == 0 || mb->uidls_ready)
 		return MBOX_OK;
 	in.state = XXH3_createState();
 	in.buf = malloc(UIDL_GATHER_BYTES);
 	buf = malloc(UIDL_READ_BYTES);
-	win = malloc(MBOX_WINDOW_BYTES);
-	if (in.state == NULL || in.buf == NULL || buf == NULL || win == NULL) {
+	if (in.state == NULL || in.buf == NULL || buf == NULL) {
 		set_error(mb, "out of memory");
 		r = MBOX_TEMP;
 		goto out;
 	}
-	/* One fstat for all when nothing changed; else each is verified. */
-	unchanged = fstat(mb->fd, &st) == 0 && stat_unchanged(&st, &mb->st);
 	/*
-	 * Messages are read in file order through one window, so a mailbox
-	 * of many small messages costs a read per window, not per message.
+	 * Messages are read in file order through the read-ahead window, so
+	 * a mailbox of many small messages costs a read per window.
 	 */
 	for (i = 0; i < mb->count && r == MBOX_OK; i++) {
 		/* Known from the index, for octets it proved unchanged. */
 		if (mb->msgs[i].flags & MSG_UIDL_KNOWN)
 			continue;
-		mb->index_stale = 1;
-		if (!unchanged)
-			r = msg_check(mb, i);
+		r = msg_locate(mb, i);
+		if (r == MBOX_GONE) {
+			r = MBOX_OK;
+			continue;
+		}
 		if (r != MBOX_OK)
 			break;
-		from = mb->msgs[i].from_offset;
-		need = msg_end(mb, i) - from < UIDL_READ_BYTES ?
-		    msg_end(mb, i) - from : UIDL_READ_BYTES;
+		mb->index_stale = 1;
+		need = msg_end(mb, i) - msg_from(mb, i);
+		if (need > UIDL_READ_BYTES)
+			need = UIDL_READ_BYTES;	/* the rest is read on */
 		if (need > MBOX_WINDOW_BYTES)
-			need = MBOX_WINDOW_BYTES;	/* the rest is read on */
-		if (from < w0 || from + need > w0 + (off_t)wlen) {
-			w0 = from;
-			wlen = mb->scan_end - from < MBOX_WINDOW_BYTES ?
-			    (size_t)(mb->scan_end - from) : MBOX_WINDOW_BYTES;
-			if (pread_full(mb->fd, win, wlen, w0) != (ssize_t)wlen)
-				wlen = 0;
-		}
-		if (from + need > w0 + (off_t)wlen || uidl_compute(mb, i, &in,
-		    win + (from - w0), (size_t)need, buf) == -1) {
+			need = MBOX_WINDOW_BYTES;
+		head = mbox_bytes(mb, msg_from(mb, i), (size_t)need);
+		if (head == NULL || uidl_compute(mb, i, &in, head,
+		    (size_t)need, buf) == -1) {
 			set_error(mb, "mailbox %s: read failed", mb->path);
 			r = MBOX_TEMP;
 		} else
@@ -1952,7 +2289,6 @@ mbox_compute_uidls(struct mailbox *mb)
 		mb->uidls_ready = 1;
 out:
 	free(buf);
-	free(win);
 	free(in.buf);
 	XXH3_freeState(in.state);
 	return r;
@@ -1990,97 +2326,140 @@ range_order(const void *a, const void *b)
 }
 
 /*
- * Finds each marked message among the file's current messages by its
- * content digest and length, preferring the one at its old offset, each
- * current message used at most once.  Returns the number found.
+ * Which of the current messages the update removes, by identity: for
+ * each message X, the session saw k copies and marked j, and the file
+ * now holds c.  It removes r = min(j, c - (k - j)) of them (none if that
+ * is negative): never more than it marked, and never one of the k - j it
+ * kept.  They are the copies its marked ones map to (map_messages()), so
+ * in a file that only grew, exactly the marked messages go.  Returns the
+ * ranges (sorted), or -1; *grown_r says a marked message is still there
+ * but longer (mail joined to it), which the update must not touch.
  */
-static size_t
-match_by_content(struct mailbox *mb, struct scan *cur, struct journal_range *out)
+static ssize_t
+choose_removals(struct mailbox *mb, const struct scan *cur, const size_t *map,
+    int fd, struct journal_range *out, int *grown_r)
 {
-	struct message *m, *c;
-	char *used;
-	size_t i, j, found = 0, best;
-	off_t len, cend;
+	struct identity *view, *now;
+	size_t i, g, e, k, j, c, r, n = 0, at;
+	unsigned char digest[16];
 
-	used = calloc(cur->count > 0 ? cur->count : 1, 1);
-	if (used == NULL)
-		return (size_t)-1;
-	for (i = 0; i < mb->count; i++) {
-		m = &mb->msgs[i];
-		if (!(m->flags & MSG_DELETED))
-			continue;
-		len = msg_end(mb, i) - m->from_offset;
-		best = cur->count;
-		for (j = 0; j < cur->count; j++) {
-			c = &cur->msgs[j];
-			cend = (j + 1 < cur->count ? cur->msgs[j + 1].from_offset :
-			    cur->end) - (off_t)msg_separator(c);
-			if (used[j] || cend - c->from_offset != len ||
-			    memcmp(c->content_digest, m->content_digest, 16) != 0)
-				continue;
-			if (best == cur->count || c->from_offset == m->from_offset)
-				best = j;
-			if (c->from_offset == m->from_offset)
-				break;
-		}
-		if (best == cur->count)
-			continue;	/* already gone: nothing to do */
-		used[best] = 1;
-		out[found].start = cur->msgs[best].from_offset;
-		out[found].end = best + 1 < cur->count ?
-		    cur->msgs[best + 1].from_offset : cur->end;
-		found++;
+	*grown_r = 0;
+	view = reallocarray(NULL, mb->count, sizeof(*view));
+	now = cur_identities(cur);
+	if (view == NULL || now == NULL) {
+		free(view);
+		free(now);
+		return -1;
 	}
-	free(used);
-	return found;
+	for (i = 0; i < mb->count; i++) {
+		memcpy(view[i].digest, mb->msgs[i].content_digest, 16);
+		view[i].length = view_length(mb, i);
+		view[i].index = i;
+	}
+	qsort(view, mb->count, sizeof(*view), identity_order);
+	for (g = 0; g < mb->count; g = e) {
+		k = j = 0;
+		c = 0;
+		for (e = g; e < mb->count && same_identity(&view[e], &view[g]);
+		    e++) {
+			k++;
+			j += (mb->msgs[view[e].index].flags & MSG_DELETED) != 0;
+			/* Found with a line end added (newline_added()). */
+			i = map[view[e].index];
+			c += i != NO_MATCH && cur_end(cur, i) -
+			    cur->msgs[i].from_offset != view[e].length;
+		}
+		if (j == 0)
+			continue;
+		for (at = identity_find(now, cur->count, &view[g]);
+		    at < cur->count && same_identity(&now[at], &view[g]); at++)
+			c++;
+		r = c + j > k ? c + j - k : 0;
+		if (r > j)
+			r = j;
+		/* The marked copies in session order; r of them at most. */
+		for (; g < e; g++) {
+			i = view[g].index;
+			if (!(mb->msgs[i].flags & MSG_DELETED))
+				continue;
+			if (map[i] == NO_MATCH) {
+				at = cur_at(cur, mb->msgs[i].from_offset);
+				if (at != NO_MATCH && cur_end(cur, at) -
+				    cur->msgs[at].from_offset > view[g].length &&
+				    content_digest(fd, mb->msgs[i].from_offset,
+				    mb->msgs[i].from_offset + view[g].length,
+				    digest) == 0 &&
+				    memcmp(digest, view[g].digest, 16) == 0)
+					*grown_r = 1;
+				continue;
+			}
+			if (r == 0)
+				continue;
+			r--;
+			out[n].start = cur->msgs[map[i]].from_offset;
+			out[n].end = cur_region_end(cur, map[i]);
+			n++;
+		}
+	}
+	free(view);
+	free(now);
+	qsort(out, n, sizeof(*out), range_order);
+	return (ssize_t)n;
+}
+
+/* Runs of adjacent ranges become one each; returns the new count. */
+static size_t
+merge_ranges(struct journal_range *r, size_t n)
+{
+	size_t i, m = 0;
+
+	for (i = 0; i < n; i++) {
+		if (m > 0 && r[m - 1].end == r[i].start) {
+			r[m - 1].end = r[i].end;
+			continue;
+		}
+		r[m++] = r[i];
+	}
+	return m;
 }
 
 /*
- * The regions to remove from file fd (current stat st), by the cheapest
- * test that proves them: the file as scanned; each marked message still
- * verifiably at its offset; or, after any other change, a rescan and a
- * search by content.  Returns the count, or -1.
+ * The regions to remove from file fd (current stat st): the file's
+ * messages now (current_table(), which proves the session's messages in
+ * place by their octets, whatever the time stamps say), then the marked
+ * ones found in it by identity, copies counted (choose_removals()).
+ * Returns the count of ranges, or -1 with the error set.
  */
 static ssize_t
 update_targets(struct mailbox *mb, int fd, const struct stat *st,
     struct journal_range *out, size_t *messages_r)
 {
 	struct scan cur;
-	size_t i, n = 0;
-	int same_file = fd == mb->fd;
+	size_t *map;
+	ssize_t n;
+	int grown;
 
 	*messages_r = 0;
-	if (same_file) {
-		for (i = 0; i < mb->count; i++) {
-			if (!(mb->msgs[i].flags & MSG_DELETED))
-				continue;
-			if (!stat_unchanged(st, &mb->st) &&
-			    !msg_verify_at(mb, i, fd, st))
-				break;
-			(*messages_r)++;
-			/* Runs of deleted messages are one range each. */
-			if (n > 0 && out[n - 1].end == mb->msgs[i].from_offset) {
-				out[n - 1].end = msg_region_end(mb, i);
-				continue;
-			}
-			out[n].start = mb->msgs[i].from_offset;
-			out[n].end = msg_region_end(mb, i);
-			n++;
-		}
-		if (i == mb->count)
-			return (ssize_t)n;
-	}
-	if (scan_run(mb, fd, st->st_size, &cur, NULL, 0, 0, 0) != MBOX_OK)
+	if (current_table(mb, fd, st->st_size, &cur) != MBOX_OK)
 		return -1;
-	n = match_by_content(mb, &cur, out);
-	free(cur.msgs);
-	if (n == (size_t)-1) {
+	map = reallocarray(NULL, mb->count, sizeof(*map));
+	if (map == NULL || map_messages(mb, &cur, fd, map) == -1 ||
+	    (n = choose_removals(mb, &cur, map, fd, out, &grown)) == -1) {
+		free(map);
+		free(cur.msgs);
 		set_error(mb, "out of memory");
 		return -1;
 	}
-	qsort(out, n, sizeof(*out), range_order);
-	*messages_r = n;
-	return (ssize_t)n;
+	free(map);
+	free(cur.msgs);
+	if (grown) {
+		set_error(mb, "mailbox %s: a message marked for deletion has "
+		    "had mail joined to it since login: nothing removed",
+		    mb->path);
+		return -1;
+	}
+	*messages_r = (size_t)n;
+	return (ssize_t)merge_ranges(out, (size_t)n);
 }
 
 /*

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <xxhash.h>
+
 #include "params.h"
 
 /* 32 hex digits, '-', up to 7 digits of occurrence, NUL. */
@@ -19,7 +21,8 @@ enum mbox_status {
 	MBOX_OK = 0,
 	MBOX_TEMP = -1,		/* transient: try again later */
 	MBOX_PERM = -2,		/* needs an administrator */
-	MBOX_IN_USE = -3	/* locked by someone else past the wait */
+	MBOX_IN_USE = -3,	/* locked by someone else past the wait */
+	MBOX_GONE = -4		/* the message is no longer in the file */
 };
 
 #define MSG_DELETED		0x01	/* marked by DELE */
@@ -89,6 +92,12 @@ struct mailbox {
 	off_t		 scan_end;		/* end of the last served region */
 	struct message	*msgs;
 	size_t		 count;
+	off_t		*moved;			/* NULL, or each message's From_
+						   offset now (-1: gone) */
+	off_t		*moved_end;		/* and where its octets end */
+	XXH3_state_t	*sending;		/* digest of what is sent */
+	size_t		 verified;		/* message proven in the read-ahead,
+						   or SIZE_MAX */
 	int		 dotlock_held;
 	time_t		 dotlock_touched;
 	int		 recovered;		/* a crashed update was finished */
@@ -96,9 +105,6 @@ struct mailbox {
 	unsigned char	*ahead;			/* read-ahead for mbox_bytes() */
 	off_t		 ahead_offset;
 	size_t		 ahead_len;
-	int		 ahead_proven;		/* read before a check found the
-						   file as scanned */
-	int		 unchanged;		/* at the last msg_check() */
 	int		 uidls_ready;		/* all known and numbered */
 	int		 updated;		/* mbox_update() changed it */
 	char		 index_path[MAILBOX_PATH_MAX + 64];	/* or "" */
@@ -117,11 +123,14 @@ int	mbox_path_expand(const char *tmpl, const char *name, const char *home,
 	    char *out, size_t size);
 void	mbox_close(struct mailbox *mb);
 int	mbox_recover(struct mailbox *mb, const char *path);
+off_t	msg_from(const struct mailbox *mb, size_t i);
 off_t	msg_end(const struct mailbox *mb, size_t i);
-off_t	msg_region_end(const struct mailbox *mb, size_t i);
-int	msg_check(struct mailbox *mb, size_t i);
-const unsigned char *mbox_bytes(struct mailbox *mb, off_t offset, size_t len,
-	    int *proven_r);
+int	msg_gone(const struct mailbox *mb, size_t i);
+int	msg_locate(struct mailbox *mb, size_t i);
+int	msg_send_start(struct mailbox *mb, size_t i);
+void	msg_send_feed(struct mailbox *mb, const unsigned char *p, size_t len);
+int	msg_send_finish(struct mailbox *mb, size_t i, off_t pos);
+const unsigned char *mbox_bytes(struct mailbox *mb, off_t offset, size_t len);
 int	mbox_compute_uidls(struct mailbox *mb);
 size_t	format_decimal(char *out, uint64_t v);
 size_t	msg_uidl(const struct mailbox *mb, size_t i, char uidl[UIDL_MAX]);

@@ -86,9 +86,8 @@ struct session {
 	off_t		 live_octets;
 	size_t		 retrieved;
 	size_t		 deleted;	/* removed at UPDATE */
-	int		 check_holds;	/* see message_in_place() */
+	int		 check_holds;	/* see cmd_dele() */
 	int		 check_holds_next;
-	int		 sent_proven;	/* see retrieve() */
 };
 
 /* A parsed command line: keyword and up to two arguments. */
@@ -103,6 +102,10 @@ static const char reply_syntax[] = "-ERR Syntax error.";
 static const char reply_state[] = "-ERR Command not valid in this state.";
 static const char reply_no_message[] = "-ERR No such message.";
 static const char reply_deleted[] = "-ERR Message is deleted.";
+static const char reply_gone[] =
+    "-ERR Message was removed from the mailbox since login.";
+static const char reply_changed[] =
+    "-ERR [SYS/TEMP] Mailbox changed, message unavailable.";
 static const char reply_auth_failed[] = "-ERR [AUTH] Authentication failed.";
 
 /* ---- Logging ---------------------------------------------------------- */
@@ -335,6 +338,8 @@ message_arg(struct session *s, const char *arg, size_t *i_r)
 		return reply_no_message;
 	if (s->mb.msgs[n - 1].flags & MSG_DELETED)
 		return reply_deleted;
+	if (msg_gone(&s->mb, (size_t)(n - 1)))
+		return reply_gone;
 	*i_r = (size_t)(n - 1);
 	return NULL;
 }
@@ -398,38 +403,44 @@ cursor_put(struct out_cursor *c, int dot, const unsigned char *p, size_t len,
 /*
  * Streams message i as RFC 1939 section 3 wants it: every line ending in
  * CRLF (a stored CRLF stays one CRLF; a bare CR passes), a leading '.'
- * doubled, a CRLF added if the message does not end in one, then ".".
- * For TOP, max_body_lines limits the lines after the header's empty line.
+ * doubled, a CRLF added if the message does not end in one.  For TOP,
+ * max_body_lines limits the lines after the header's empty line.  The
+ * octets used are handed to mailbox.c's digest as they go; *pos_r is
+ * where they end.
  */
 static int
-send_message(struct session *s, size_t i, int top, uint64_t max_body_lines)
+send_message(struct session *s, size_t i, int top, uint64_t max_body_lines,
+    off_t *pos_r)
 {
 	const unsigned char *buf;
-	off_t pos = msg_body(&s->mb.msgs[i]), end = msg_end(&s->mb, i);
+	off_t pos = msg_from(&s->mb, i) + (off_t)s->mb.msgs[i].from_len;
+	off_t end = msg_end(&s->mb, i);
 	const unsigned char *p, *q, *lf;
 	struct out_cursor out;
 	size_t n, len;
 	int line_start = 1, in_body = !top, header_end_line = 0, dot = 0;
-	int proven;
+	int enough = 0;
 	uint64_t body_lines = 0;
 
-	s->sent_proven = 1;
-	if (cursor_open(&out) == -1)
+	*pos_r = pos;
+	if (msg_send_start(&s->mb, i) != MBOX_OK || cursor_open(&out) == -1)
 		return -1;
-	while (pos < end) {
+	while (pos < end && !enough) {
 		n = end - pos < MBOX_WINDOW_BYTES ? (size_t)(end - pos) :
 		    MBOX_WINDOW_BYTES;
-		if ((buf = mbox_bytes(&s->mb, pos, n, &proven)) == NULL) {
+		if ((buf = mbox_bytes(&s->mb, pos, n)) == NULL) {
 			cursor_close(&out);
 			return -1;
 		}
-		s->sent_proven = s->sent_proven && proven;
 		p = buf;
 		q = buf + n;
 		while (p < q) {
 			if (line_start) {
-				if (top && in_body && body_lines >= max_body_lines)
-					goto done;
+				if (top && in_body &&
+				    body_lines >= max_body_lines) {
+					enough = 1;
+					break;
+				}
 				/* "\r" at the window's end: read on first. */
 				if (*p == '\r' && q - p == 1 && pos + 1 < end)
 					break;
@@ -463,9 +474,10 @@ send_message(struct session *s, size_t i, int top, uint64_t max_body_lines)
 			if (header_end_line)
 				in_body = 1;
 		}
+		msg_send_feed(&s->mb, buf, (size_t)(p - buf));
 		pos += (off_t)(p - buf);
+		*pos_r = pos;
 	}
-done:
 	cursor_close(&out);
 	if (!line_start && io_write("\r\n", 2) == -1)
 		return -1;
@@ -713,7 +725,7 @@ cmd_list(struct session *s, struct command *c)
 	    (long long)s->live_octets) == -1)
 		return -1;
 	for (i = 0; i < s->mb.count; i++) {
-		if (s->mb.msgs[i].flags & MSG_DELETED)
+		if ((s->mb.msgs[i].flags & MSG_DELETED) || msg_gone(&s->mb, i))
 			continue;
 		len = format_decimal(size, (uint64_t)s->mb.msgs[i].wire_size);
 		if (reply_listing(i + 1, size, len) == -1)
@@ -738,17 +750,18 @@ cmd_uidl(struct session *s, struct command *c)
 	if (r != MBOX_OK) {
 		syslog(LOG_WARNING, "rip=%s user=%s: %s", s->rip, s->log_user,
 		    s->mb.error);
-		return reply("-ERR [SYS/TEMP] Mailbox changed, message "
-		    "unavailable.");
+		return reply(reply_changed);
 	}
 	if (c->nargs == 1) {
+		if (msg_gone(&s->mb, i))
+			return reply(reply_gone);
 		msg_uidl(&s->mb, i, uidl);
 		return io_reply("+OK %zu %s", i + 1, uidl);
 	}
 	if (reply("+OK Unique-ID listing follows.") == -1)
 		return -1;
 	for (i = 0; i < s->mb.count; i++) {
-		if (s->mb.msgs[i].flags & MSG_DELETED)
+		if ((s->mb.msgs[i].flags & MSG_DELETED) || msg_gone(&s->mb, i))
 			continue;
 		len = msg_uidl(&s->mb, i, uidl);
 		if (reply_listing(i + 1, uidl, len) == -1)
@@ -758,30 +771,34 @@ cmd_uidl(struct session *s, struct command *c)
 }
 
 /*
- * Is message i still where the scan found it (MBOX_OK or MBOX_TEMP)?  The
- * check is skipped for a command that was already waiting (pipelined)
- * when the previous RETR, TOP or DELE ended: nothing has been waited for
- * since, and sparing an fstat() per message is a fifth of a pipelined
- * download of small messages.  A change in that instant cannot reach the
- * client: RETR and TOP send only octets proven to be the scanned ones
- * (retrieve()), and the update finds what DELE marked by its content.
+ * Before a message is served or marked: where it is now (mailbox.c finds
+ * a message another session moved by its octets).  Returns NULL, or the
+ * reply for a message that is gone or cannot be had.
  */
-static int
-message_in_place(struct session *s, size_t i)
+static const char *
+locate(struct session *s, size_t i)
 {
-	return s->check_holds ? MBOX_OK : msg_check(&s->mb, i);
+	switch (msg_locate(&s->mb, i)) {
+	case MBOX_OK:
+		return NULL;
+	case MBOX_GONE:
+		return reply_gone;
+	default:
+		syslog(LOG_WARNING, "rip=%s user=%s: %s", s->rip, s->log_user,
+		    s->mb.error);
+		return reply_changed;
+	}
 }
 
 /* RETR n, and TOP n lines. */
 static int
 retrieve(struct session *s, size_t i, int top, uint64_t lines)
 {
-	if (message_in_place(s, i) != MBOX_OK) {
-		syslog(LOG_WARNING, "rip=%s user=%s: %s", s->rip, s->log_user,
-		    s->mb.error);
-		return reply("-ERR [SYS/TEMP] Mailbox changed, message "
-		    "unavailable.");
-	}
+	const char *err;
+	off_t pos;
+
+	if ((err = locate(s, i)) != NULL)
+		return reply(err);
 	if (top) {
 		if (reply("+OK Top of message follows.") == -1)
 			return -1;
@@ -790,13 +807,13 @@ retrieve(struct session *s, size_t i, int top, uint64_t lines)
 	/*
 	 * Nothing is locked while a message is sent: if another program or
 	 * session moved it meanwhile, the client may have been sent a mix.
-	 * Mid-message there is no way to say so but to hang up before the
-	 * final ".", so that no client keeps it.  No check is needed when
-	 * every octet came from a read that a check had already proven to
-	 * be of the file as scanned (pipelined RETRs of small messages).
+	 * What was sent is hashed and compared with the message's digest
+	 * (its unsent rest read for it); mid-message there is no way to say
+	 * it differs but to hang up before the final ".", so that no client
+	 * keeps it.
 	 */
-	if (send_message(s, i, top, lines) == -1 ||
-	    (!s->sent_proven && msg_check(&s->mb, i) != MBOX_OK)) {
+	if (send_message(s, i, top, lines, &pos) == -1 ||
+	    msg_send_finish(&s->mb, i, pos) != MBOX_OK) {
 		if (io_failure() == IO_OK)
 			syslog(LOG_ERR, "rip=%s user=%s: mailbox %s: message "
 			    "%zu changed or unreadable while it was sent: "
@@ -862,14 +879,19 @@ cmd_dele(struct session *s, struct command *c)
 		return reply_bad(s, err);
 	if (s->mb.read_only)
 		return reply("-ERR [SYS/PERM] Mailbox is read-only.");
-	r = message_in_place(s, i);
-	if (r == MBOX_OK)
-		r = msg_mark_deleted(&s->mb, i);
+	/*
+	 * The check is skipped for a command that was already waiting
+	 * (pipelined) when the previous RETR, TOP or DELE ended: sparing it
+	 * is a fifth of a pipelined download of small messages, and the
+	 * update finds what DELE marked by its octets in any case.
+	 */
+	if (!s->check_holds && (err = locate(s, i)) != NULL)
+		return reply(err);
+	r = msg_mark_deleted(&s->mb, i);
 	if (r != MBOX_OK) {
 		syslog(LOG_WARNING, "rip=%s user=%s: %s", s->rip, s->log_user,
 		    s->mb.error);
-		return reply("-ERR [SYS/TEMP] Mailbox changed, message "
-		    "unavailable.");
+		return reply(reply_changed);
 	}
 	s->live_count--;
 	s->live_octets -= s->mb.msgs[i].wire_size;

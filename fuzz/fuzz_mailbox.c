@@ -112,14 +112,20 @@ sent(struct session *s, size_t i, int top, uint64_t lines, struct fz_buf *body)
 {
 	static struct fz_buf raw;
 	size_t pos = 0;
+	off_t used;
 	int r;
 
 	if (ftruncate(out_fd, 0) == -1 || lseek(out_fd, 0, SEEK_SET) == -1)
 		die("truncate");
-	/* retrieve() adds the terminating dot after its own check. */
-	r = send_message(s, i, top, lines);
-	FZ_CHECK(r == 0 && io_write(".\r\n", 3) == 0 && io_flush() == 0,
-	    "send_message(%zu, top=%d) failed", i + 1, top);
+	/*
+	 * retrieve() adds the terminating dot after its own check: the
+	 * digest of what was sent (and, for TOP, read on) is the scan's.
+	 */
+	r = send_message(s, i, top, lines, &used);
+	FZ_CHECK(r == 0 && msg_send_finish(&s->mb, i, used) == MBOX_OK &&
+	    io_write(".\r\n", 3) == 0 && io_flush() == 0,
+	    "send_message(%zu, top=%d) failed or its digest differs", i + 1,
+	    top);
 	FZ_CHECK(fz_read_file(out_path, &raw) == 0, "cannot read output");
 	FZ_CHECK(fz_read_multiline(raw.p, raw.len, &pos, body,
 	    top ? "TOP" : "RETR") == 0 && pos == raw.len,
@@ -180,7 +186,8 @@ check_layout(const struct mailbox *mb, const unsigned char *d, size_t size)
 	    "scan_end %lld != size %zu", (long long)mb->scan_end, size);
 	for (i = 0; i < mb->count; i++) {
 		const struct message *m = &mb->msgs[i];
-		off_t end = msg_end(mb, i), re = msg_region_end(mb, i);
+		off_t end = msg_end(mb, i), re = i + 1 < mb->count ?
+		    mb->msgs[i + 1].from_offset : mb->scan_end;
 		const unsigned char *lf;
 		size_t from = (size_t)m->from_offset;
 

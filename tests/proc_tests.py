@@ -19,7 +19,7 @@ import time
 import __main__ as R
 from __main__ import (Fail, Skip, Env, Config, test, expect_eq, check_exit, check_no_lock, check_after,
                       fixture, GREETING, LOGIN, login_reply, ERR_AUTH, ERR_PERM, ERR_TEMP, ERR_INUSE,
-                      ERR_QUIT_TEMP, ERR_CHANGED, CAPA_LINES)
+                      ERR_QUIT_TEMP, ERR_CHANGED, ERR_GONE, CAPA_LINES)
 
 def f1():
     return fixture('F1.mbox')
@@ -1088,7 +1088,8 @@ def _():
     s = logged_in_session(env)
     os.truncate(env.mbox, 0)
     s.send(b'RETR 1\r\nTOP 2 0\r\nQUIT\r\n')
-    s.expect(ERR_CHANGED + b'\r\n' + ERR_CHANGED + b'\r\n+OK Bye.\r\n', what='RETR/TOP after truncation')
+    # Read again under the locks: both messages are gone from the file.
+    s.expect(ERR_GONE + b'\r\n' + ERR_GONE + b'\r\n+OK Bye.\r\n', what='RETR/TOP after truncation')
     check_exit(s.finish())
     check_no_lock(env)
     expect_eq('mailbox size', 0, os.path.getsize(env.mbox))

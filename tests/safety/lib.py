@@ -20,6 +20,7 @@ ERR_TEMP_LOGIN = b'-ERR [SYS/TEMP] Mailbox temporarily unavailable, try again la
 ERR_INUSE = b'-ERR [IN-USE] Mailbox is locked, try again later.\r\n'
 ERR_QUIT = b'-ERR [SYS/TEMP] Deleted messages not removed, try again later.\r\n'
 ERR_CHANGED = b'-ERR [SYS/TEMP] Mailbox changed, message unavailable.\r\n'
+ERR_GONE = b'-ERR Message was removed from the mailbox since login.\r\n'
 BYE = b'+OK Bye.\r\n'
 DELETED = b'+OK Message deleted.\r\n'
 

@@ -28,10 +28,26 @@ def register(test, ctx):
         lambda: crash_then_delivery(ctx, small_msgs('t', 6), 3, None))
     test('combined: crash after the cut, then a copy of the cut tail')(
         lambda: crash_then_delivery(ctx, same_size_msgs(4, 700, 's'), 3, 4))
+    test('combined: two sessions delete one of two identical copies')(
+        lambda: identical_copies(ctx, [1], [1], ['A', 'B']))
+    test('combined: two sessions delete different copies of two')(
+        lambda: identical_copies(ctx, [1], [2], ['A', 'B']))
+    test('combined: copies around another message, delivered copy')(
+        lambda: copies_with_delivery(ctx))
     test('combined: a journal appears while a login waits for the locks')(
         lambda: journal_while_waiting(ctx))
+    test('combined: 1-second time stamps, DELE elsewhere and same-size mail')(
+        lambda: coarse_clock(ctx))
     test('combined: crash, then the mailbox restored in place')(
         lambda: restore_after_crash(ctx))
+    test('combined: last line without LF, delivery adds it, DELE of it')(
+        lambda: newline_added(ctx))
+    test('combined: last line without LF, mail joined to it, DELE of it')(
+        lambda: mail_joined(ctx))
+    test('combined: another session removes a message; UIDL, RETR go on')(
+        lambda: moved_by_another(ctx, 4))
+    test('combined: another session removes message 1; all move')(
+        lambda: moved_by_another(ctx, 1))
 
 
 def small_msgs(tag, n, seed=5):
@@ -367,6 +383,28 @@ def newline_added(ctx):
         expect(st, lib.ERR_QUIT, 'QUIT')
         expect(data, lib.mbox_bytes([m1]) + last.fline + b'\n' + last.content +
                b'\n\n' + y.region, 'QUIT failed: the file')
+
+
+def mail_joined(ctx):
+    """Scenario 6, the other way: a writer ends the line but adds no empty
+    line, so its message joins the last one.  The message the session
+    marked is still there, grown: QUIT must fail and change nothing."""
+    env = ctx.env('mail-joined')
+    m1, m2 = small_msgs('j', 2)
+    last = lib.Msg(m2.id, m2.content.rstrip(b'\n'), m2.fline)
+    before = lib.mbox_bytes([m1]) + last.fline + b'\n' + last.content
+    env.write(before)
+    y = lib.gen_msg(9, random.Random(9), lines=(2, 3), tag='y')
+    s = env.session()
+    try:
+        expect(s.login_ok(), 2, 'messages')
+        expect(s.cmd(b'DELE 2')[0], DELETED, 'DELE 2')
+        lib.locked_append(env.path, b'\n' + y.delivered)
+        expect(s.quit(), lib.ERR_QUIT, 'QUIT')
+        s.wait()
+    finally:
+        s.kill()
+    expect(env.read(), before + b'\n' + y.delivered + b'\n', 'the file')
 
 
 def uidls(env, args=('--index-dir=none',)):
