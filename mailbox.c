@@ -9,11 +9,15 @@
  *
  * Locks are taken the Debian way (a dotlock and an fcntl lock, both without
  * blocking, released and retried with a random back-off, bounded in total)
- * and held only while reading the file at login and while updating it at
- * QUIT, so an idle client never holds up delivery.  Between the two, other
- * programs may append mail, or rewrite or replace the file; the update finds
- * the messages the session deleted by content wherever they now are and
- * removes exactly those, in place, keeping the inode (see mbox_update()).
+ * and held only while reading the file at login, while updating it at
+ * QUIT, and while reading it again to find moved messages, so an idle
+ * client never holds up delivery.  Between those, other programs may
+ * append mail, or rewrite or replace the file.  A message is identified by
+ * the digest of its octets, never by its offset or the file's time stamps
+ * (hints of when to look): it is served only from octets with its digest,
+ * found again wherever another session moved it (mbox_relocate()), and
+ * the update removes the marked messages wherever they now are, copies
+ * counted, in place, keeping the inode (see mbox_update()).
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -1852,8 +1856,9 @@ msg_send_finish(struct mailbox *mb, size_t i, off_t pos)
 }
 
 /*
- * Marks message i for the update; the caller has checked it is in place
- * (msg_check()), and the update finds it by content in any case.
+ * Marks message i for the update; the caller has located it (or it was
+ * just used by a pipelined command), and the update finds it by its
+ * octets in any case.
  */
 int
 msg_mark_deleted(struct mailbox *mb, size_t i)
