@@ -12,6 +12,7 @@ import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import threading
 import time
@@ -131,12 +132,25 @@ UID_RE = re.compile(rb'[0-9a-f]{32}(-[1-9][0-9]*)?')
 
 # ----------------------------------------------------------------- the spec, as an oracle
 
-# The From_ line rule of the spec: after the first line of the file, "From "
-# SENDER DAY MON DD HH:MM[:SS] ... YYYY, preceded by an empty line.  The
-# fixtures avoid the corners where readings of that rule could differ.
+# The From_ line rule of the man page (MAILBOX FORMAT): after the first line
+# of the file, a line preceded by an empty line that is "From " SENDER,
+# spaces, WEEKDAY, spaces, MONTH, spaces, a day of one or two digits, spaces,
+# HH:MM or HH:MM:SS, then anything and four digits (the year); at most 1000
+# octets without the LF.  SENDER is a run of octets other than space, or a
+# quoted string "..." (spaces allowed inside) directly followed by such a run
+# or nothing.  "Spaces" is one or more.  A regular expression matches if any
+# reading does, which is what the rule says.
 _DAYS = b'Mon|Tue|Wed|Thu|Fri|Sat|Sun'
 _MONS = b'Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec'
-FROM_RE = re.compile(rb'From \S+ (' + _DAYS + rb') (' + _MONS + rb') [ 0-9][0-9] [0-9][0-9]:[0-9][0-9](:[0-9][0-9])? (.*\s)?[0-9]{4}\b')
+FROM_RE = re.compile(rb'From ([^ \n]+|"[^"\n]*"[^ \n]*) +(' + _DAYS + rb') +(' + _MONS +
+                     rb') +[0-9]{1,2} +[0-9]{2}:[0-9]{2}(:[0-9]{2})?[^\n]*[0-9]{4}')
+FROM_LINE_MAX = 1000
+
+
+def is_from_line(ln):
+    """Is ln (with its line end, if any) a separator by the man page's rule?"""
+    body = ln[:-1] if ln.endswith(b'\n') else ln
+    return len(body) <= FROM_LINE_MAX and FROM_RE.match(body) is not None
 
 
 def _lines(data):
@@ -162,7 +176,7 @@ def mbox_model(data):
         return []
     starts = [0]
     for i in range(2, len(L)):
-        if _is_empty(L[i - 1]) and FROM_RE.match(L[i]):
+        if _is_empty(L[i - 1]) and is_from_line(L[i]):
             starts.append(i)
     msgs = []
     for k, st in enumerate(starts):
@@ -1427,6 +1441,45 @@ def _():
     expect_eq('index of another mailbox: index use', 'miss', use)
     oracle, _ = index_run(env, cmds, ['-m', other, '--index-dir=none'])
     expect_eq('index of another mailbox: replies', oracle, got)
+
+
+# The index header: magic[8], version (uint32, host order) at 8, the checksum
+# (XXH3-128 of the whole file with this field zero, canonical) at 56..72.
+INDEX_VERSION_AT = 8
+INDEX_CHECKSUM_AT = slice(56, 72)
+
+
+def index_restamped(data, version):
+    """The index data stamped with version and a checksum that fits."""
+    b = bytearray(data)
+    struct.pack_into('=I', b, INDEX_VERSION_AT, version)
+    b[INDEX_CHECKSUM_AT] = bytes(16)
+    b[INDEX_CHECKSUM_AT] = bytes.fromhex(XXH3(bytes(b)).decode())
+    return bytes(b)
+
+
+@test('index:older-version-is-ignored')
+def _():
+    """Issue 11 scenario 8 changed the From_ rule: an index made under the
+    old rule (version 1) must never be trusted, even with a good checksum."""
+    if not XXH3:
+        raise Skip('no libxxhash.so.0 for the checksum')
+    env = Env('index-version')
+    env.put_mailbox(fixture('from-rule.mbox'))
+    index_expect(env, 7, 'miss', 'first session')
+    path = index_file(env)
+    good = open(path, 'rb').read()
+    expect_eq('checksum recomputed by the test = pop3d\'s (the layout is right)', good,
+              index_restamped(good, struct.unpack_from('=I', good, INDEX_VERSION_AT)[0]))
+    version = struct.unpack_from('=I', good, INDEX_VERSION_AT)[0]
+    if version < 2:
+        raise Fail('index version %d: not raised for the From_ rule of issue 11' % version)
+    for old in range(1, version):
+        with open(path, 'wb') as f:
+            f.write(index_restamped(good, old))
+        index_expect(env, 7, 'miss', 'index stamped with version %d' % old)
+        expect_eq('index rewritten after version %d' % old, good, open(path, 'rb').read())
+    index_expect(env, 7, 'hit', 'the current version')
 
 
 @test('index:not-kept-after-an-update')

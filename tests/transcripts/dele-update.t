@@ -237,6 +237,22 @@ S: +OK Logged in, 4 messages (495 octets).
 S: +OK Message deleted.
 S: +OK Bye.
 
+=== from-rule-dele-first
+# Issue 11 scenario 8: the From lines that are not separators by the man
+# page's rule (empty sender, unquoted spaces, three-digit day, ...) go with
+# message 1; the one with two spaces between weekday and month stays.
+# mailbox: from-rule.mbox
+# after: after/from-rule-dele1.mbox
+C: USER alice
+C: PASS secret
+C: DELE 1
+C: QUIT
+S: +OK POP3 server ready.
+S: +OK Send your password.
+S: +OK Logged in, 7 messages (760 octets).
+S: +OK Message deleted.
+S: +OK Bye.
+
 === same-headers-dele-first
 # Of two copies with equal UIDL digests, exactly the deleted one goes.
 # mailbox: same-headers.mbox

@@ -547,3 +547,158 @@ S: -ERR Syntax error.
 S: -ERR Syntax error.
 S: -ERR Syntax error.
 S: +OK Bye.
+
+=== from-rule
+# Issue 11 scenario 8: the From_ rule of the man page, case by case.  Not
+# separators (they stay in message 1): an empty sender, a sender with
+# unquoted spaces, a three-digit day, an unclosed quote, a space after the
+# closing quote, no day.  Separators: two spaces between weekday and month,
+# a quoted sender with a space, the layouts of Postfix/procmail (two spaces
+# after the sender, day padded with a space), Exim and Dovecot (day padded
+# with a zero), runs of spaces everywhere with a zone and no seconds.
+# Sizes: every stored line + 2 (CRLF); the From_ line and the empty line
+# before the next one are not counted.
+# mailbox: from-rule.mbox
+C: USER alice
+C: PASS secret
+C: LIST
+C: RETR 1
+C: RETR 2
+C: RETR 3
+C: RETR 4
+C: RETR 5
+C: RETR 6
+C: RETR 7
+C: QUIT
+S: +OK POP3 server ready.
+S: +OK Send your password.
+S: +OK Logged in, 7 messages (760 octets).
+S: +OK 7 messages (760 octets)
+S: 1 438
+S: 2 52
+S: 3 42
+S: 4 65
+S: 5 50
+S: 6 52
+S: 7 61
+S: .
+S: +OK 438 octets
+S: Subject: not separators
+S:
+S: empty sender:
+S:
+S: From  Mon Jan  5 10:00:00 2024
+S: unquoted spaces in the sender:
+S:
+S: From my notes on Mon Jan  5 10:00 2024
+S: three-digit day:
+S:
+S: From x@example.org Mon Jan 005 10:00:00 2024
+S: quote not closed:
+S:
+S: From "john doe Mon Jan  5 10:00:00 2024
+S: space after the closing quote:
+S:
+S: From "john doe" x@example.org Mon Jan  5 10:00:00 2024
+S: day missing:
+S:
+S: From x@example.org Mon Jan 10:00:00 2024
+S: end of one
+S: .
+S: +OK 52 octets
+S: Subject: two spaces between weekday and month
+S:
+S: 2
+S: .
+S: +OK 42 octets
+S: Subject: quoted sender with a space
+S:
+S: 3
+S: .
+S: +OK 65 octets
+S: Subject: Postfix and procmail: two spaces after the sender
+S:
+S: 4
+S: .
+S: +OK 50 octets
+S: Subject: Exim tod_bsdinbox: zero-padded day
+S:
+S: 5
+S: .
+S: +OK 52 octets
+S: Subject: Dovecot: two spaces, zero-padded day
+S:
+S: 6
+S: .
+S: +OK 61 octets
+S: Subject: runs of spaces everywhere, a zone, no seconds
+S:
+S: 7
+S: .
+S: +OK Bye.
+
+=== from-mda
+# From_ lines as real MDAs wrote them (captured from procmail 3.22 -f and
+# Python 3's mailbox.mbox on Debian 12, see tests/README): procmail puts two
+# spaces after the sender and pads the day with a space; the From_ line of
+# each message is not sent; ">From" in a body is served as stored.
+# mailbox: from-mda.mbox
+C: USER alice
+C: PASS secret
+C: LIST
+C: RETR 1
+C: RETR 2
+C: RETR 3
+C: RETR 4
+C: RETR 5
+C: RETR 6
+C: QUIT
+S: +OK POP3 server ready.
+S: +OK Send your password.
+S: +OK Logged in, 6 messages (551 octets).
+S: +OK 6 messages (551 octets)
+S: 1 107
+S: 2 83
+S: 3 93
+S: 4 75
+S: 5 90
+S: 6 103
+S: .
+S: +OK 107 octets
+S: From: Bob <bob@example.org>
+S: Subject: procmail, plain sender
+S:
+S: >From here on, procmail quotes this line.
+S: .
+S: +OK 83 octets
+S: From: "John Doe" <"john doe"@example.org>
+S: Subject: procmail, quoted sender
+S:
+S: hi
+S: .
+S: +OK 93 octets
+S: From: Mail Delivery System <MAILER-DAEMON@example.org>
+S: Subject: procmail, bounce
+S:
+S: bounce
+S: .
+S: +OK 75 octets
+S: From: carol@example.org
+S: Subject: Python mailbox, no sender given
+S:
+S: body
+S: .
+S: +OK 90 octets
+S: From: "john doe"@example.org
+S: Subject: Python mailbox, set_from
+S:
+S: >From the python side
+S: .
+S: +OK 103 octets
+S: Return-Path: <dave@example.org>
+S: From: dave@example.org
+S: Subject: procmail, null sender as <>
+S:
+S: last
+S: .
+S: +OK Bye.
