@@ -37,7 +37,7 @@
 
 #define INDEX_MAGIC	"pop3dix"	/* and a NUL: 8 octets */
 /* Raise when the scan's rules or the record change. */
-#define INDEX_VERSION	1
+#define INDEX_VERSION	2
 
 /* The flags an index keeps; the rest belong to a session. */
 #define INDEX_FLAGS	(MSG_SEPARATOR_MASK | MSG_UIDL_KNOWN)

@@ -437,60 +437,95 @@ word_in(const unsigned char *p, const char *list)
 	return 0;
 }
 
+/* Where the run of spaces at line[i] ends (i itself if none is there). */
+static size_t
+skip_spaces(const unsigned char *line, size_t len, size_t i)
+{
+	while (i < len && line[i] == ' ')
+		i++;
+	return i;
+}
+
+static int
+four_digits(const unsigned char *p)
+{
+	return is_digit(p[0]) && is_digit(p[1]) && is_digit(p[2]) &&
+	    is_digit(p[3]);
+}
+
 /*
- * Is there a date "DAY MON DD HH:MM[:SS] ... YYYY" at line[i]?  The day
- * name must follow a space; anything may come between the time and the
- * four-digit year (a zone, for instance).
+ * Is there a date "DAY MON DD HH:MM[:SS] ... YYYY" at line[i], i just after
+ * a space?  A weekday, a month, a day of one or two digits and a time
+ * HH:MM, each followed by one or more spaces but the time, then four digits
+ * in a row anywhere after the time (what comes between, seconds or a zone,
+ * is not checked).
  */
 static int
 date_at(const unsigned char *line, size_t len, size_t i)
 {
 	static const char days[] = "MonTueWedThuFriSatSun";
 	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-	const unsigned char *p, *end = line + len;
+	size_t digits;
 
-	if (line[i - 1] != ' ' || line[i + 3] != ' ' || line[i + 7] != ' ')
+	/* "Mon Jan 5 10:00 2024": 20 octets at least. */
+	if (len - i < 20 || !word_in(line + i, days) || line[i + 3] != ' ')
 		return 0;
-	if (!word_in(line + i, days) || !word_in(line + i + 4, months))
+	i = skip_spaces(line, len, i + 3);
+	if (len - i < 16 || !word_in(line + i, months) || line[i + 3] != ' ')
 		return 0;
-	p = line + i + 8;
-	while (p < end && *p == ' ')
-		p++;
-	if (p >= end || !is_digit(*p))
+	i = skip_spaces(line, len, i + 3);
+	for (digits = 0; i < len && is_digit(line[i]) && digits < 3; i++)
+		digits++;
+	if (digits == 0 || digits > 2 || i == len || line[i] != ' ')
 		return 0;
-	while (p < end && is_digit(*p))
-		p++;
-	if (end - p < 6 || *p++ != ' ')
+	i = skip_spaces(line, len, i);
+	if (len - i < 9 || !is_digit(line[i]) || !is_digit(line[i + 1]) ||
+	    line[i + 2] != ':' || !is_digit(line[i + 3]) ||
+	    !is_digit(line[i + 4]))
 		return 0;
-	if (!is_digit(p[0]) || !is_digit(p[1]) || p[2] != ':' ||
-	    !is_digit(p[3]) || !is_digit(p[4]))
-		return 0;
-	for (p += 5; p + 4 <= end; p++)
-		if (is_digit(p[0]) && is_digit(p[1]) && is_digit(p[2]) &&
-		    is_digit(p[3]))
+	/* The usual place of the year first: the end of the line (ctime). */
+	if (four_digits(line + len - 4))
+		return 1;
+	for (i += 5; i + 4 <= len; i++)
+		if (four_digits(line + i))
 			return 1;
 	return 0;
 }
 
 /*
  * A separator must look like "From SENDER DAY MON DD HH:MM[:SS] ... YYYY"
- * (the ctime layout every MDA writes, with anything between the time and
- * the year, such as a zone), so that a body line "From here on..." after an
- * empty line does not split a message.  The sender may contain spaces (a
- * quoted local part): the date is searched for, not counted to.
+ * (the ctime layout every MDA writes, with runs of spaces where Postfix,
+ * procmail and Dovecot write two, and anything between the time and the
+ * year, such as a zone), so that a body line "From here on..." after an
+ * empty line does not split a message.  The sender is not empty and has no
+ * space, except inside a quoted string at its start ("john doe"@example.org,
+ * as Postfix, Exim and procmail write a quoted local part).  The sender is
+ * read from the front, so a body line fails at its second word; the date
+ * after it is read in one pass.
  */
 static int
 from_line_valid(const unsigned char *line, size_t len)
 {
-	size_t i;
+	const unsigned char *space, *quote;
 
-	/* Where a plain ctime date ends the line: the usual case, first. */
-	if (len >= 30 && date_at(line, len, len - 24))
+	if (len < 6 || line[5] == ' ')
+		return 0;
+	/* A sender without spaces: the usual case. */
+	space = memchr(line + 5, ' ', len - 5);
+	if (space == NULL)
+		return 0;
+	if (date_at(line, len, skip_spaces(line, len,
+	    (size_t)(space - line))))
 		return 1;
-	for (i = 6; i + 16 <= len; i++)
-		if (date_at(line, len, i))
-			return 1;
-	return 0;
+	/* A quoted string with a space in it, then octets other than space. */
+	if (line[5] != '"')
+		return 0;
+	quote = memchr(line + 6, '"', len - 6);
+	if (quote == NULL || quote < space)
+		return 0;
+	space = memchr(quote + 1, ' ', len - (size_t)(quote + 1 - line));
+	return space != NULL && date_at(line, len, skip_spaces(line, len,
+	    (size_t)(space - line)));
 }
 
 /*
