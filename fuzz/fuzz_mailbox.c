@@ -12,6 +12,8 @@
  *    region end = next from_offset (the last one: the file size), each
  *    later message starts "From " after an empty line, and the separator
  *    [end, region end) is empty, "\n" or "\r\n" after an LF;
+ *  - the messages start exactly where an independent model of the
+ *    manual's From_ rule (model_from_line()) says;
  *  - each wire_size (LIST) equals an independent count over
  *    [body_offset, msg_end), and equals the octets RETR sends (pop3d.c's
  *    own send_message(), dot-unstuffed), which are exactly the stored
@@ -226,6 +228,135 @@ check_layout(const struct mailbox *mb, const unsigned char *d, size_t size)
 	}
 }
 
+/*
+ * The From_ rule of pop3d(8), MAILBOX FORMAT, written from the manual and
+ * not from mailbox.c: "From " SENDER, spaces, DAY, spaces, MON, spaces, a
+ * day of one or two digits, spaces, HH:MM, then four digits somewhere
+ * after the time; at most FROM_LINE_MAX octets without the LF.  SENDER is
+ * a run of octets other than space, or a quoted string followed by such a
+ * run (maybe empty).  Every possible end of the sender is tried.
+ */
+static int
+model_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/*
+ * Is p[0, n) a sender?  close is where the first '"' after p[0] is (n or
+ * more if there is none).
+ */
+static int
+model_sender(const unsigned char *p, size_t n, size_t close)
+{
+	if (n > 0 && memchr(p, ' ', n) == NULL)
+		return 1;
+	if (n < 2 || p[0] != '"' || close >= n)
+		return 0;
+	return memchr(p + close + 1, ' ', n - close - 1) == NULL;
+}
+
+/* Spaces (one at least), then one of words (3 letters each) at *p. */
+static int
+model_word(const unsigned char **p, const unsigned char *e,
+    const char *words)
+{
+	const unsigned char *q = *p;
+
+	if (q == e || *q != ' ')
+		return 0;
+	while (q < e && *q == ' ')
+		q++;
+	for (; *words != '\0'; words += 3)
+		if (e - q >= 3 && memcmp(q, words, 3) == 0) {
+			*p = q + 3;
+			return 1;
+		}
+	return 0;
+}
+
+static int
+model_date(const unsigned char *p, const unsigned char *e)
+{
+	const unsigned char *d;
+
+	if (!model_word(&p, e, "MonTueWedThuFriSatSun") ||
+	    !model_word(&p, e, "JanFebMarAprMayJunJulAugSepOctNovDec"))
+		return 0;
+	if (p == e || *p != ' ')
+		return 0;
+	while (p < e && *p == ' ')
+		p++;
+	for (d = p; p < e && model_digit(*p); p++)
+		continue;
+	if (p - d < 1 || p - d > 2 || p == e || *p != ' ')
+		return 0;
+	while (p < e && *p == ' ')
+		p++;
+	if (e - p < 5 || !model_digit(p[0]) || !model_digit(p[1]) ||
+	    p[2] != ':' || !model_digit(p[3]) || !model_digit(p[4]))
+		return 0;
+	for (p += 5; e - p >= 4; p++)
+		if (model_digit(p[0]) && model_digit(p[1]) &&
+		    model_digit(p[2]) && model_digit(p[3]))
+			return 1;
+	return 0;
+}
+
+static int
+model_from_line(const unsigned char *l, size_t len)
+{
+	const unsigned char *q;
+	size_t s, close;
+
+	if (len > FROM_LINE_MAX || len < 6 || memcmp(l, "From ", 5) != 0)
+		return 0;
+	q = memchr(l + 6, '"', len - 6);
+	close = q != NULL ? (size_t)(q - (l + 5)) : len;
+	for (s = 6; s < len; s++)
+		if (l[s] == ' ' && model_sender(l + 5, s - 5, close) &&
+		    model_date(l + s, l + len))
+			return 1;
+	return 0;
+}
+
+/*
+ * The messages start exactly at the file's first line and at every line
+ * that follows an empty line ("\n" or "\r\n") and is a From_ line by the
+ * model above.
+ */
+static void
+check_separators(const struct mailbox *mb, const unsigned char *d,
+    size_t size)
+{
+	size_t at = 0, prev = 0, next = 1, len;
+	const unsigned char *lf;
+	int prev_empty;
+
+	for (;;) {
+		lf = memchr(d + at, '\n', size - at);
+		len = lf != NULL ? (size_t)(lf - d) - at : size - at;
+		if (at > 0) {
+			prev_empty = at - prev == 1 ||
+			    (at - prev == 2 && d[prev] == '\r');
+			if (prev_empty && model_from_line(d + at, len)) {
+				FZ_CHECK(next < mb->count &&
+				    (size_t)mb->msgs[next].from_offset == at,
+				    "the From_ line at %zu (message %zu by the "
+				    "manual's rule) does not start one", at,
+				    next + 1);
+				next++;
+			}
+		}
+		if (lf == NULL || (size_t)(lf - d) + 1 == size)
+			break;
+		prev = at;
+		at = (size_t)(lf - d) + 1;
+	}
+	FZ_CHECK(next == mb->count, "%zu messages, the manual's rule gives "
+	    "%zu", mb->count, next);
+}
+
 static void
 check_uidls(struct mailbox *mb)
 {
@@ -435,6 +566,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FZ_CHECK(s.mb.count == 0, "empty file with messages");
 	else {
 		check_layout(&s.mb, data, size);
+		check_separators(&s.mb, data, size);
 		check_sending(&s, data);
 		check_uidls(&s.mb);
 		check_index(&s.mb, data, size);
