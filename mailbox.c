@@ -426,15 +426,57 @@ is_digit(unsigned char c)
 	return c >= '0' && c <= '9';
 }
 
+/*
+ * Is an English weekday or month abbreviation at p?  The first letter picks
+ * the candidates: a linear search of the list cost more than the rest of
+ * the From_ line check together.
+ */
 static int
-word_in(const unsigned char *p, const char *list)
+weekday_at(const unsigned char *p)
 {
-	for (; *list != '\0'; list += 3)
-		if (p[0] == (unsigned char)list[0] &&
-		    p[1] == (unsigned char)list[1] &&
-		    p[2] == (unsigned char)list[2])
-			return 1;
-	return 0;
+	switch (p[0]) {
+	case 'M':
+		return p[1] == 'o' && p[2] == 'n';
+	case 'T':
+		return (p[1] == 'u' && p[2] == 'e') ||
+		    (p[1] == 'h' && p[2] == 'u');
+	case 'W':
+		return p[1] == 'e' && p[2] == 'd';
+	case 'F':
+		return p[1] == 'r' && p[2] == 'i';
+	case 'S':
+		return (p[1] == 'a' && p[2] == 't') ||
+		    (p[1] == 'u' && p[2] == 'n');
+	default:
+		return 0;
+	}
+}
+
+static int
+month_at(const unsigned char *p)
+{
+	switch (p[0]) {
+	case 'J':
+		return (p[1] == 'a' && p[2] == 'n') ||
+		    (p[1] == 'u' && (p[2] == 'n' || p[2] == 'l'));
+	case 'F':
+		return p[1] == 'e' && p[2] == 'b';
+	case 'M':
+		return p[1] == 'a' && (p[2] == 'r' || p[2] == 'y');
+	case 'A':
+		return (p[1] == 'p' && p[2] == 'r') ||
+		    (p[1] == 'u' && p[2] == 'g');
+	case 'S':
+		return p[1] == 'e' && p[2] == 'p';
+	case 'O':
+		return p[1] == 'c' && p[2] == 't';
+	case 'N':
+		return p[1] == 'o' && p[2] == 'v';
+	case 'D':
+		return p[1] == 'e' && p[2] == 'c';
+	default:
+		return 0;
+	}
 }
 
 /* Where the run of spaces at line[i] ends (i itself if none is there). */
@@ -463,15 +505,13 @@ four_digits(const unsigned char *p)
 static int
 date_at(const unsigned char *line, size_t len, size_t i)
 {
-	static const char days[] = "MonTueWedThuFriSatSun";
-	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 	size_t digits;
 
-	/* "Mon Jan 5 10:00 2024": 20 octets at least. */
-	if (len - i < 20 || !word_in(line + i, days) || line[i + 3] != ' ')
+	/* "Mon Jan 5 10:002024": 19 octets at least. */
+	if (len - i < 19 || !weekday_at(line + i) || line[i + 3] != ' ')
 		return 0;
 	i = skip_spaces(line, len, i + 3);
-	if (len - i < 16 || !word_in(line + i, months) || line[i + 3] != ' ')
+	if (len - i < 15 || !month_at(line + i) || line[i + 3] != ' ')
 		return 0;
 	i = skip_spaces(line, len, i + 3);
 	for (digits = 0; i < len && is_digit(line[i]) && digits < 3; i++)
