@@ -6,6 +6,7 @@
 # make demo       serve dist/sample.mbox on 127.0.0.1:1110
 # make bench      the benchmark suite (bench/RESULTS.md)
 # make fuzz       the fuzzers, longer than check runs them
+# make deb        the Debian package (debian/), in build-deb/
 
 PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
@@ -33,7 +34,7 @@ CHECK_DEPS = $(BUILD_DEPS) clang libclang-rt-14-dev llvm valgrind cppcheck \
              clang-tidy mandoc python3 socat systemd curl whois openssl \
              procmail liblockfile-bin fetchmail mpop getmail6 \
              libmail-pop3client-perl libnet-perl llvm-14 openbsd-inetd \
-             tcpd fail2ban python3-systemd util-linux
+             tcpd fail2ban python3-systemd util-linux $(DEB_DEPS)
 SUDO       = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 SAN_FLAGS  = -O1 -g -fno-omit-frame-pointer \
@@ -65,7 +66,7 @@ pop3d-limits: $(SRCS) $(HDRS)
 	    -o $@ $(SRCS) $(LDLIBS)
 
 check: check-build check-tests check-safety check-deploy check-asan \
-       check-valgrind check-lint check-fuzz
+       check-valgrind check-lint check-fuzz check-deb
 	@echo "make check: all passed"
 
 check-build:
@@ -180,10 +181,28 @@ install: pop3d
 	$(INSTALL) -m 0644 dist/fail2ban/jail.d/pop3d.conf \
 	    $(DESTDIR)$(DOCDIR)/examples/fail2ban/jail.conf
 
+# The Debian package, built from a copy of the sources in build-deb/ so that
+# dpkg-buildpackage writes its .deb, .buildinfo and .changes there and not
+# next to the checkout.  Needs dpkg-dev and debhelper (DEB_DEPS).
+DEB_DEPS    = dpkg-dev debhelper lintian python3 adduser update-inetd
+DEB_SOURCES = $(SRCS) $(HDRS) Makefile README.md debian dist man tests
+
+deb:
+	rm -rf build-deb
+	mkdir -p build-deb/pop3d
+	cp -R $(DEB_SOURCES) build-deb/pop3d/
+	cd build-deb/pop3d && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error,warning --info build-deb/pop3d_*.changes
+
+# The package built and lintian-clean (make deb), then, as root, installed
+# on this machine, used through its units and purged (tests/package/run).
+check-deb: deb
+	tests/package/run
+
 clean:
 	rm -f pop3d pop3d-asan pop3d-fault pop3d-limits $(OBJS) *.gcda *.gcno *.gcov
-	rm -rf .asan
+	rm -rf .asan build-deb
 
 .PHONY: all check check-build check-tests check-safety check-deploy \
-	check-asan check-valgrind check-lint check-fuzz check-deps demo-deps \
-	demo bench fuzz torture coverage install clean
+	check-asan check-valgrind check-lint check-fuzz check-deb check-deps demo-deps \
+	demo bench fuzz torture coverage install deb clean
