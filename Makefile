@@ -23,9 +23,9 @@ CPPFLAGS   += -D_GNU_SOURCE -DLIBBSD_NETBSD_VIS \
               $(shell $(PKG_CONFIG) --cflags libbsd-overlay libxcrypt libxxhash)
 LDLIBS     += $(shell $(PKG_CONFIG) --libs libbsd-overlay libxcrypt libxxhash)
 
-SRCS = pop3d.c io.c mailbox.c index.c journal.c auth.c privsep.c
+SRCS = pop3d.c io.c mailbox.c index.c journal.c auth.c privsep.c proxy.c
 OBJS = $(SRCS:.c=.o)
-HDRS = auth.h index.h io.h journal.h mailbox.h params.h privsep.h
+HDRS = auth.h index.h io.h journal.h mailbox.h params.h privsep.h proxy.h
 
 # Debian packages: to build, and to run every test.
 BUILD_DEPS = gcc make pkg-config libbsd-dev libcrypt-dev libxxhash-dev

@@ -45,6 +45,20 @@
 #define AUTH_FAILURES_MAX		3
 #ifndef AUTH_FAILURE_DELAY_MSEC
 #define AUTH_FAILURE_DELAY_MSEC		1000
+/*
+ * PROXY protocol (proxy.c).  A load balancer sends its header at once on
+ * connecting, so a few seconds is generous.  A v1 line is at most 107
+ * octets with its CRLF (HAProxy's spec, section 2.1); a v2 header is 16
+ * octets and the length they announce, which the spec keeps below one TCP
+ * segment: 1024 leaves room for HAProxy's TLVs (SSL, ALPN, authority,
+ * unique-id), and a longer one is refused, never read.
+ */
+#define PROXY_HEADER_TIMEOUT_SEC	5
+#define PROXY_V1_LINE_MAX		107
+#define PROXY_V2_HEADER_MAX		1024
+/* Networks in --proxy-from. */
+#define PROXY_FROM_MAX			16
+
 #endif
 
 /* Consecutive bad commands before the connection is closed. */
@@ -79,9 +93,37 @@
  */
 #ifndef MBOX_MESSAGES_MAX
 #define MBOX_MESSAGES_MAX		1000000
+/*
+ * PROXY protocol (proxy.c).  A load balancer sends its header at once on
+ * connecting, so a few seconds is generous.  A v1 line is at most 107
+ * octets with its CRLF (HAProxy's spec, section 2.1); a v2 header is 16
+ * octets and the length they announce, which the spec keeps below one TCP
+ * segment: 1024 leaves room for HAProxy's TLVs (SSL, ALPN, authority,
+ * unique-id), and a longer one is refused, never read.
+ */
+#define PROXY_HEADER_TIMEOUT_SEC	5
+#define PROXY_V1_LINE_MAX		107
+#define PROXY_V2_HEADER_MAX		1024
+/* Networks in --proxy-from. */
+#define PROXY_FROM_MAX			16
+
 #endif
 #ifndef MBOX_BYTES_MAX
 #define MBOX_BYTES_MAX			(8LL * 1024 * 1024 * 1024)
+/*
+ * PROXY protocol (proxy.c).  A load balancer sends its header at once on
+ * connecting, so a few seconds is generous.  A v1 line is at most 107
+ * octets with its CRLF (HAProxy's spec, section 2.1); a v2 header is 16
+ * octets and the length they announce, which the spec keeps below one TCP
+ * segment: 1024 leaves room for HAProxy's TLVs (SSL, ALPN, authority,
+ * unique-id), and a longer one is refused, never read.
+ */
+#define PROXY_HEADER_TIMEOUT_SEC	5
+#define PROXY_V1_LINE_MAX		107
+#define PROXY_V2_HEADER_MAX		1024
+/* Networks in --proxy-from. */
+#define PROXY_FROM_MAX			16
+
 #endif
 
 /*
@@ -91,6 +133,20 @@
  */
 #ifndef JOURNAL_CHUNK_BYTES
 #define JOURNAL_CHUNK_BYTES		(16L * 1024 * 1024)
+/*
+ * PROXY protocol (proxy.c).  A load balancer sends its header at once on
+ * connecting, so a few seconds is generous.  A v1 line is at most 107
+ * octets with its CRLF (HAProxy's spec, section 2.1); a v2 header is 16
+ * octets and the length they announce, which the spec keeps below one TCP
+ * segment: 1024 leaves room for HAProxy's TLVs (SSL, ALPN, authority,
+ * unique-id), and a longer one is refused, never read.
+ */
+#define PROXY_HEADER_TIMEOUT_SEC	5
+#define PROXY_V1_LINE_MAX		107
+#define PROXY_V2_HEADER_MAX		1024
+/* Networks in --proxy-from. */
+#define PROXY_FROM_MAX			16
+
 #endif
 
 /*
@@ -110,5 +166,19 @@
 
 /* System accounts below this uid (Debian's system users) cannot log in. */
 #define MIN_UID_DEFAULT			1000
+
+/*
+ * PROXY protocol (proxy.c).  A load balancer sends its header at once on
+ * connecting, so a few seconds is generous.  A v1 line is at most 107
+ * octets with its CRLF (HAProxy's spec, section 2.1); a v2 header is 16
+ * octets and the length they announce, which the spec keeps below one TCP
+ * segment: 1024 leaves room for HAProxy's TLVs (SSL, ALPN, authority,
+ * unique-id), and a longer one is refused, never read.
+ */
+#define PROXY_HEADER_TIMEOUT_SEC	5
+#define PROXY_V1_LINE_MAX		107
+#define PROXY_V2_HEADER_MAX		1024
+/* Networks in --proxy-from. */
+#define PROXY_FROM_MAX			16
 
 #endif

@@ -34,6 +34,7 @@
 #include "mailbox.h"
 #include "params.h"
 #include "privsep.h"
+#include "proxy.h"
 
 #define POP3D_VERSION	"0.1"
 
@@ -67,6 +68,8 @@ struct options {
 	int		 timeout_sec;
 	int		 debug;
 	int		 trust_env_address;
+	enum proxy_mode	 proxy_mode;	/* --proxy-protocol */
+	struct proxy_trust proxy_from;	/* --proxy-from */
 };
 
 struct session {
@@ -88,6 +91,12 @@ struct session {
 	size_t		 deleted;	/* removed at UPDATE */
 	int		 check_holds;	/* see cmd_dele() */
 	int		 check_holds_next;
+	/*
+	 * A trusted balancer's PROXY v2 header said it ended TLS
+	 * (PP2_TYPE_SSL): for the plaintext-login rule, which is the TLS
+	 * code's to apply.
+	 */
+	int		 proxy_tls;
 };
 
 /* A parsed command line: keyword and up to two arguments. */
@@ -1093,7 +1102,29 @@ usage(FILE *fp)
 	    "[-t seconds]\n"
 	    "             [--privsep-user=user] [--chroot=dir] [--min-uid=uid]\n"
 	    "             [--trust-env-address] [--index-dir=dir|none]\n"
+	    "             [--proxy-protocol=v1|v2|any --proxy-from=net[,net...]]\n"
 	    "       pop3d --recover mailbox\n");
+}
+
+/*
+ * A header from anyone would let any client choose the address in the
+ * logs (and dodge fail2ban), so --proxy-protocol needs --proxy-from, and
+ * the two address sources exclude each other.
+ */
+static int
+check_proxy_options(const struct options *opt)
+{
+	if ((opt->proxy_mode != PROXY_OFF) != (opt->proxy_from.count != 0)) {
+		(void)fprintf(stderr, "pop3d: --proxy-protocol and "
+		    "--proxy-from go together\n");
+		return -1;
+	}
+	if (opt->proxy_mode != PROXY_OFF && opt->trust_env_address) {
+		(void)fprintf(stderr, "pop3d: --proxy-protocol and "
+		    "--trust-env-address exclude each other\n");
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -1112,6 +1143,8 @@ parse_options(int argc, char *argv[], struct options *opt)
 		{ "min-uid", required_argument, NULL, 'M' },
 		{ "trust-env-address", no_argument, NULL, 'E' },
 		{ "index-dir", required_argument, NULL, 'I' },
+		{ "proxy-protocol", required_argument, NULL, 'P' },
+		{ "proxy-from", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
 	};
 	uint64_t v;
@@ -1177,6 +1210,22 @@ parse_options(int argc, char *argv[], struct options *opt)
 			opt->index_dir = strcmp(optarg, "none") == 0 ? NULL :
 			    optarg;
 			break;
+		case 'P':
+			if (proxy_parse_mode(optarg, &opt->proxy_mode) == -1) {
+				(void)fprintf(stderr, "pop3d: --proxy-protocol "
+				    "must be v1, v2 or any\n");
+				return -1;
+			}
+			break;
+		case 'F':
+			if (proxy_parse_trust(optarg, &opt->proxy_from) == -1) {
+				(void)fprintf(stderr, "pop3d: bad --proxy-from "
+				    "(at most %d networks ADDRESS[/BITS], no "
+				    "bits set after the prefix)\n",
+				    PROXY_FROM_MAX);
+				return -1;
+			}
+			break;
 		default:
 			usage(stderr);
 			return -1;
@@ -1186,7 +1235,7 @@ parse_options(int argc, char *argv[], struct options *opt)
 		usage(stderr);
 		return -1;
 	}
-	return 0;
+	return check_proxy_options(opt);
 }
 
 /* pop3d --recover MAILBOX: finish a crashed update; say what happened. */
@@ -1208,6 +1257,41 @@ recover_main(const char *path)
 }
 
 /*
+ * --proxy-protocol: the balancer's header, read before the greeting by
+ * the process that parses the client's bytes (the pre-login child, or
+ * pop3d run as an ordinary user).  The client's address in it replaces
+ * the balancer's in the logs, here and in the monitor, which logs failed
+ * logins and starts the session.  A bad or missing header closes the
+ * connection without a reply, as the spec asks: a reply would go to the
+ * balancer, and nothing is guessed.
+ */
+static int
+session_proxy(struct session *s)
+{
+	struct proxy_header h;
+	const char *why;
+
+	if (s->opt->proxy_mode == PROXY_OFF)
+		return 0;
+	if (proxy_read(0, s->opt->proxy_mode, PROXY_HEADER_TIMEOUT_SEC, &h,
+	    &why) == -1) {
+		syslog(LOG_NOTICE, "proxy header refused: rip=%s reason=%s",
+		    s->rip, why);
+		return -1;
+	}
+	if (!h.relayed)
+		return 0;
+	syslog(LOG_INFO, "proxy: rip=%s via=%s tls=%s", h.addr, s->rip,
+	    h.tls ? "yes" : "no");
+	(void)strlcpy(s->rip, h.addr, sizeof(s->rip));
+	s->proxy_tls = h.tls;
+	if (s->monitor_fd != -1 &&
+	    privsep_client_address(s->monitor_fd, s->rip) == -1)
+		return -1;
+	return 0;
+}
+
+/*
  * Started as root: split (privsep.c) and carry on in whichever child this
  * process becomes.  Returns -1 when the split cannot be made.
  */
@@ -1224,11 +1308,18 @@ start_privsep(struct session *s, const struct options *opt)
 	config.mailbox_template = opt->mailbox_template;
 	config.auth = &s->auth;
 	config.rip = s->rip;
+	config.rip_size = sizeof(s->rip);
+	config.proxy = opt->proxy_mode != PROXY_OFF;
 	if (privsep_start(&config, &split) == -1)
 		return -1;
 	s->monitor_fd = split.monitor_fd;
-	if (split.role == PRIVSEP_PRELOGIN)
+	if (split.role == PRIVSEP_PRELOGIN) {
+		if (session_proxy(s) == -1) {
+			s->state = STATE_DONE;
+			return 0;
+		}
 		return reply("+OK POP3 server ready.");
+	}
 	/* The session: the user now, with the input read ahead. */
 	if (setup_process() == -1)
 		return -1;
@@ -1273,6 +1364,12 @@ main(int argc, char *argv[])
 	s.monitor_fd = -1;
 	s.mb.fd = -1;
 	client_address(s.rip, sizeof(s.rip), opt.trust_env_address);
+	if (opt.proxy_mode != PROXY_OFF &&
+	    !proxy_peer_trusted(0, &opt.proxy_from)) {
+		syslog(LOG_NOTICE, "proxy header refused: rip=%s reason=peer "
+		    "not in --proxy-from", s.rip);
+		return 1;
+	}
 	io_init(opt.timeout_sec);
 	if (setup_process() == -1 || auth_init() == -1 ||
 	    (geteuid() == 0 && start_privsep(&s, &opt) == -1)) {
@@ -1282,7 +1379,8 @@ main(int argc, char *argv[])
 		(void)io_flush();
 		return 1;
 	}
-	if (s.monitor_fd == -1 && reply("+OK POP3 server ready.") == -1)
+	if (s.monitor_fd == -1 && (session_proxy(&s) == -1 ||
+	    reply("+OK POP3 server ready.") == -1))
 		s.state = STATE_DONE;
 	session_run(&s);
 	io_restore();

@@ -34,6 +34,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -55,7 +58,8 @@ enum msg_type {
 	MSG_DOTLOCK_REMOVE,
 	MSG_DOTLOCK_TOUCH,
 	MSG_JOURNAL_CREATE,	/* the reply carries the journal's fd */
-	MSG_JOURNAL_REMOVE
+	MSG_JOURNAL_REMOVE,
+	MSG_CLIENT_ADDRESS	/* from a PROXY header: address NUL */
 };
 
 /* Replies to MSG_AUTH. */
@@ -260,6 +264,25 @@ privsep_handover(int fd, const char *input, size_t len)
 	return send_msg(fd, &m, -1);
 }
 
+/*
+ * The client's address from the balancer's PROXY header (proxy.c), sent
+ * once, before the first MSG_AUTH; no reply.
+ */
+int
+privsep_client_address(int fd, const char *address)
+{
+	struct msg m;
+	size_t len = strlen(address) + 1;
+
+	memset(&m, 0, MSG_HEADER);
+	m.type = MSG_CLIENT_ADDRESS;
+	if (len > sizeof(m.data))
+		return -1;
+	memcpy(m.data, address, len);
+	m.len = (uint32_t)len;
+	return send_msg(fd, &m, -1);
+}
+
 /* ---- The monitor ------------------------------------------------------ */
 
 /* The child the monitor is waiting for, to pass termination signals on. */
@@ -326,6 +349,27 @@ reply(int fd, enum msg_type type, int result, int error, int pass_fd)
 }
 
 /*
+ * Takes the client's address for the logs from the pre-login child, which
+ * read it from a PROXY header (only with --proxy-protocol, only once, only
+ * before the first login).  The child is not trusted to send anything but
+ * an IPv4 or IPv6 address in text form.
+ */
+static int
+monitor_client_address(const struct privsep_config *config,
+    const struct msg *m)
+{
+	unsigned char addr[sizeof(struct in6_addr)];
+
+	if (!config->proxy || m->len < 2 || m->len > config->rip_size ||
+	    m->data[m->len - 1] != '\0' || strlen(m->data) != m->len - 1 ||
+	    (inet_pton(AF_INET, m->data, addr) != 1 &&
+	    inet_pton(AF_INET6, m->data, addr) != 1))
+		return -1;
+	memcpy(config->rip, m->data, m->len);
+	return 0;
+}
+
+/*
  * Checks names and passwords until one is good (returns 0 with the account
  * and the input read ahead) or the pre-login child gives up or fails too
  * often (returns -1).
@@ -337,11 +381,20 @@ monitor_login(const struct privsep_config *config, int fd,
 	struct msg m;
 	const char *name, *password;
 	size_t nl;
-	int failures = 0, r;
+	int failures = 0, r, first = 1;
 
 	for (;;) {
 		if (recv_msg(fd, &m, NULL) == -1)
 			return -1;
+		if (first && m.type == MSG_CLIENT_ADDRESS) {
+			first = 0;
+			if (monitor_client_address(config, &m) == 0)
+				continue;
+			syslog(LOG_ERR, "rip=%s: malformed address from the "
+			    "pre-login process", config->rip);
+			return -1;
+		}
+		first = 0;
 		if (m.type != MSG_AUTH || m.len < 2 ||
 		    m.data[m.len - 1] != '\0' ||
 		    (nl = strnlen(m.data, m.len)) >= m.len - 1 ||

@@ -16,7 +16,10 @@ struct privsep_config {
 	const char		*index_dir;	/* NULL: no index */
 	const char		*mailbox_template;
 	const struct auth_config *auth;
-	const char		*rip;		/* the client, for logs */
+	char			*rip;		/* the client, for logs */
+	size_t			 rip_size;
+	/* --proxy-protocol: the pre-login child may send the client's address */
+	int			 proxy;
 };
 
 enum privsep_role {
@@ -36,6 +39,7 @@ int	privsep_start(const struct privsep_config *config,
 	    struct privsep_result *result);
 int	privsep_login(int monitor_fd, const char *name, char *password);
 int	privsep_handover(int monitor_fd, const char *input, size_t len);
+int	privsep_client_address(int monitor_fd, const char *address);
 
 extern const struct spool_ops privsep_spool;
 

@@ -1139,10 +1139,10 @@ def free_port():
 class Listener:
     """pop3d behind socat or systemd-socket-activate on 127.0.0.1."""
 
-    def __init__(self, env, debug=True):
+    def __init__(self, env, debug=True, args=(), as_user=False):
         self.env = env
         self.port = free_port()
-        inner = env.argv(debug=debug)
+        inner = env.argv(args, debug=debug)
         self.log = env.dir + '.listener'
         # Both hand pop3d the TCP socket itself as stdin/stdout (socat needs
         # nofork for that), so getpeername() sees the client.
@@ -1156,9 +1156,12 @@ class Listener:
             self.kind = 'socat'
         else:
             raise Skip('neither socat nor systemd-socket-activate is installed')
+        kw = {}
+        if as_user and Config.root:
+            kw = dict(user=Config.uid, group=Config.gid, extra_groups=[])
         with open(self.log, 'wb') as logf:
             self.p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=logf,
-                                      start_new_session=True)
+                                      start_new_session=True, **kw)
         with _cleanup_lock:
             _cleanup.append(self.p)
         for _ in range(100):
