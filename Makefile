@@ -34,7 +34,7 @@ CHECK_DEPS = $(BUILD_DEPS) clang libclang-rt-14-dev llvm valgrind cppcheck \
              clang-tidy mandoc python3 socat systemd curl whois openssl \
              procmail liblockfile-bin fetchmail mpop getmail6 \
              libmail-pop3client-perl libnet-perl llvm-14 openbsd-inetd \
-             tcpd fail2ban python3-systemd util-linux $(DEB_DEPS)
+             tcpd fail2ban python3-systemd util-linux haproxy $(DEB_DEPS)
 SUDO       = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 SAN_FLAGS  = -O1 -g -fno-omit-frame-pointer \
