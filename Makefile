@@ -183,8 +183,10 @@ install: pop3d
 
 # The Debian package, built from a copy of the sources in build-deb/ so that
 # dpkg-buildpackage writes its .deb, .buildinfo and .changes there and not
-# next to the checkout.  Needs dpkg-dev and debhelper (DEB_DEPS).
-DEB_DEPS    = dpkg-dev debhelper lintian python3 adduser update-inetd
+# next to the checkout.  Needs dpkg-dev, debhelper and build-essential,
+# which dpkg-checkbuilddeps insists on (DEB_DEPS).
+DEB_DEPS    = build-essential dpkg-dev debhelper lintian python3 adduser \
+              update-inetd
 DEB_SOURCES = $(SRCS) $(HDRS) Makefile README.md debian dist man tests
 
 deb:
