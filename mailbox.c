@@ -2487,6 +2487,45 @@ choose_removals(struct mailbox *mb, const struct scan *cur, const size_t *map,
 	return (ssize_t)n;
 }
 
+/*
+ * Does the file still begin with every message of the session, each at its
+ * offset with its octets (only mail appended after them)?  Then each maps
+ * to itself (copies in order to copies in order), every copy the session
+ * saw is there, and choose_removals() would take exactly the marked ones.
+ */
+static int
+view_in_place(const struct mailbox *mb, const struct scan *cur)
+{
+	size_t i;
+
+	if (cur->count < mb->count)
+		return 0;
+	for (i = 0; i < mb->count; i++)
+		if (cur->msgs[i].from_offset != mb->msgs[i].from_offset ||
+		    cur_end(cur, i) != view_end(mb, i) ||
+		    memcmp(cur->msgs[i].content_digest,
+		    mb->msgs[i].content_digest, 16) != 0)
+			return 0;
+	return 1;
+}
+
+/* The marked messages' regions in a file view_in_place() holds for. */
+static size_t
+marked_in_place(const struct mailbox *mb, const struct scan *cur,
+    struct journal_range *out)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < mb->count; i++) {
+		if (!(mb->msgs[i].flags & MSG_DELETED))
+			continue;
+		out[n].start = cur->msgs[i].from_offset;
+		out[n].end = cur_region_end(cur, i);
+		n++;
+	}
+	return n;
+}
+
 /* Runs of adjacent ranges become one each; returns the new count. */
 static size_t
 merge_ranges(struct journal_range *r, size_t n)
@@ -2522,6 +2561,12 @@ update_targets(struct mailbox *mb, int fd, const struct stat *st,
 	*messages_r = 0;
 	if (current_table(mb, fd, st->st_size, &cur) != MBOX_OK)
 		return -1;
+	if (view_in_place(mb, &cur)) {
+		n = (ssize_t)marked_in_place(mb, &cur, out);
+		free(cur.msgs);
+		*messages_r = (size_t)n;
+		return (ssize_t)merge_ranges(out, (size_t)n);
+	}
 	map = reallocarray(NULL, mb->count, sizeof(*map));
 	if (map == NULL || map_messages(mb, &cur, fd, map) == -1 ||
 	    (n = choose_removals(mb, &cur, map, fd, out, &grown)) == -1) {
