@@ -121,13 +121,33 @@ sleep_msec(long msec)
 /* ---- Locking ---------------------------------------------------------- */
 
 /*
+ * Where a spool operation works.  The monitor (privsep.c) opens the
+ * mailbox's directory once and works in it by the file's name alone, so
+ * that no later change of the path's directories (a symbolic link the user
+ * swaps) can move it elsewhere; a session doing its own work uses the path.
+ */
+static int
+spool_at(const struct mailbox *mb, const char *path, const char **name_r)
+{
+	const char *slash;
+
+	if (mb->spool_dir_fd == -1) {
+		*name_r = path;
+		return AT_FDCWD;
+	}
+	slash = strrchr(path, '/');
+	*name_r = slash != NULL ? slash + 1 : path;
+	return mb->spool_dir_fd;
+}
+
+/*
  * liblockfile's rule, which Debian's tools follow in some form: a dotlock
  * holding the pid of a process that no longer exists here is stale at
  * once; one without a pid is stale when nobody touched it for
  * DOTLOCK_STALE_SEC.
  */
 static int
-dotlock_is_stale(const char *path)
+dotlock_is_stale(int dir, const char *name)
 {
 	struct stat st;
 	char buf[16];
@@ -135,9 +155,10 @@ dotlock_is_stale(const char *path)
 	ssize_t n;
 	int fd;
 
-	if (lstat(path, &st) == -1 || !S_ISREG(st.st_mode))
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !S_ISREG(st.st_mode))
 		return 0;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd != -1) {
 		n = read(fd, buf, sizeof(buf) - 1);
 		(void)close(fd);
@@ -153,12 +174,14 @@ dotlock_is_stale(const char *path)
 
 /* Makes a directory entry change durable: fsync the directory. */
 static int
-sync_directory_of(const char *path)
+sync_directory_of(const struct mailbox *mb, const char *path)
 {
 	char dir[MAILBOX_PATH_MAX];
 	const char *slash = strrchr(path, '/');
 	int fd, r;
 
+	if (mb->spool_dir_fd != -1)
+		return fsync(mb->spool_dir_fd);
 	if (slash == NULL)
 		(void)strlcpy(dir, ".", sizeof(dir));
 	else if (slash == path)
@@ -178,17 +201,19 @@ sync_directory_of(const char *path)
  * The operations that need write access to the mailbox's directory, done
  * here directly.  A session without that access (Debian's root:mail 2775
  * spool) gets them from the privileged monitor instead (privsep.c), which
- * runs these very functions for it.
+ * runs these very functions for it, in the directory it opened.
  */
 
 /* 0 taken, 1 busy, -1 cannot (errno set). */
 static int
 local_dotlock_create(struct mailbox *mb)
 {
+	const char *name;
+	int dir = spool_at(mb, mb->lock_path, &name);
 	int fd, tries;
 
 	for (tries = 0; tries < 2; tries++) {
-		fd = open(mb->lock_path, O_WRONLY | O_CREAT | O_EXCL |
+		fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL |
 		    O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (fd != -1) {
 			/* A pid lets tools on this host see that we died. */
@@ -198,8 +223,8 @@ local_dotlock_create(struct mailbox *mb)
 		}
 		if (errno != EEXIST)
 			return -1;
-		if (!dotlock_is_stale(mb->lock_path) ||
-		    unlink(mb->lock_path) == -1)
+		if (!dotlock_is_stale(dir, name) ||
+		    unlinkat(dir, name, 0) == -1)
 			return 1;
 	}
 	return 1;
@@ -208,30 +233,38 @@ local_dotlock_create(struct mailbox *mb)
 static int
 local_dotlock_remove(struct mailbox *mb)
 {
-	return unlink(mb->lock_path);
+	const char *name;
+	int dir = spool_at(mb, mb->lock_path, &name);
+
+	return unlinkat(dir, name, 0);
 }
 
 static int
 local_dotlock_touch(struct mailbox *mb)
 {
-	return utimensat(AT_FDCWD, mb->lock_path, NULL, AT_SYMLINK_NOFOLLOW);
+	const char *name;
+	int dir = spool_at(mb, mb->lock_path, &name);
+
+	return utimensat(dir, name, NULL, AT_SYMLINK_NOFOLLOW);
 }
 
 /* The journal is the user's own file, synced into the directory. */
 static int
 local_journal_create(struct mailbox *mb)
 {
+	const char *name;
+	int dir = spool_at(mb, mb->journal_path, &name);
 	int fd, saved;
 
-	fd = open(mb->journal_path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
+	fd = openat(dir, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0600);
 	if (fd == -1)
 		return -1;
 	if ((geteuid() == 0 && fchown(fd, mb->owner, (gid_t)-1) == -1) ||
-	    sync_directory_of(mb->journal_path) == -1) {
+	    sync_directory_of(mb, mb->journal_path) == -1) {
 		saved = errno;
 		(void)close(fd);
-		(void)unlink(mb->journal_path);
+		(void)unlinkat(dir, name, 0);
 		errno = saved;
 		return -1;
 	}
@@ -241,9 +274,12 @@ local_journal_create(struct mailbox *mb)
 static int
 local_journal_remove(struct mailbox *mb)
 {
-	if (unlink(mb->journal_path) == -1 && errno != ENOENT)
+	const char *name;
+	int dir = spool_at(mb, mb->journal_path, &name);
+
+	if (unlinkat(dir, name, 0) == -1 && errno != ENOENT)
 		return -1;
-	return sync_directory_of(mb->journal_path);
+	return sync_directory_of(mb, mb->journal_path);
 }
 
 const struct spool_ops mbox_local_spool = {
@@ -1144,6 +1180,7 @@ mbox_set_paths(struct mailbox *mb, const char *path)
 	mb->verified = SIZE_MAX;
 	mb->spool = &mbox_local_spool;
 	mb->spool_fd = -1;
+	mb->spool_dir_fd = -1;
 	if (strlcpy(mb->path, path, sizeof(mb->path)) >= sizeof(mb->path) ||
 	    snprintf(mb->lock_path, sizeof(mb->lock_path), "%s.lock", path) <
 	    0 || journal_path_for(path, mb->journal_path,

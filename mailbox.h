@@ -112,6 +112,8 @@ struct mailbox {
 	int		 index_stale;		/* the table says more */
 	const struct spool_ops *spool;
 	int		 spool_fd;		/* the monitor, for privsep.c */
+	int		 spool_dir_fd;		/* the monitor's: the directory
+						   it works in, or -1 */
 	char		 error[256];		/* why the last call failed */
 };
 

@@ -30,6 +30,7 @@
  * for type and length, and a malformed one ends the connection.
  */
 #include <sys/types.h>
+#include <sys/fsuid.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -39,6 +40,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stddef.h>
@@ -425,9 +427,116 @@ monitor_login(const struct privsep_config *config, int fd,
 	return 0;
 }
 
+/*
+ * Opens the directory of path from "/" down, one component at a time and
+ * without following a symbolic link, and says whether only root can change
+ * which directory that is: every directory on the way is root's, and every
+ * one before the last is writable by nobody else, or sticky (then others
+ * cannot rename root's entries in it).  The last one may be writable by a
+ * group (the spool, root:mail 2775): what happens in it is by name, and a
+ * name is never followed.  Returns the fd or -1.
+ */
+static int
+spool_dir_walk(const char *path, int *trusted_r)
+{
+	char dir[MAILBOX_PATH_MAX], *p, *name;
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+	int fd, next, trusted;
+
+	*trusted_r = 0;
+	if (path[0] != '/' || slash == NULL ||
+	    (size_t)(slash - path) >= sizeof(dir))
+		return -1;
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1 || fstat(fd, &st) == -1) {
+		if (fd != -1)
+			(void)close(fd);
+		return -1;
+	}
+	trusted = st.st_uid == 0;
+	for (p = dir; (name = strsep(&p, "/")) != NULL;) {
+		if (name[0] == '\0' || strcmp(name, ".") == 0)
+			continue;
+		if ((st.st_mode & 022) != 0 && (st.st_mode & S_ISVTX) == 0)
+			trusted = 0;
+		next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		(void)close(fd);
+		if (next == -1)
+			return -1;
+		fd = next;
+		if (fstat(fd, &st) == -1) {
+			(void)close(fd);
+			return -1;
+		}
+		if (st.st_uid != 0)
+			trusted = 0;
+	}
+	*trusted_r = trusted;
+	return fd;
+}
+
+/*
+ * The monitor's file system identity becomes the user's (uid, gid, no
+ * other group) while it works in a directory that is not root's alone: it
+ * can then do there only what the user could.  The real and effective ids
+ * stay root, to go back afterwards.
+ */
+static int
+monitor_fs_identity(uid_t uid, gid_t gid)
+{
+	if (setgroups(1, &gid) == -1)
+		return -1;
+	(void)setfsgid(gid);
+	(void)setfsuid(uid);
+	/* setfsuid() reports no error: read the ids back. */
+	if ((gid_t)setfsgid((gid_t)-1) != gid ||
+	    (uid_t)setfsuid((uid_t)-1) != uid)
+		return -1;
+	return 0;
+}
+
+/*
+ * The directory the monitor works in for the session: opened once, before
+ * the first request.  As root when only root can change it; otherwise with
+ * the user's identity (a template under the user's home), which follows
+ * the user's links with the user's rights only.  Returns the fd or -1.
+ */
+static int
+spool_dir_open(const char *path, const struct account *a)
+{
+	char dir[MAILBOX_PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int fd, trusted;
+
+	fd = spool_dir_walk(path, &trusted);
+	if (fd != -1 && trusted)
+		return fd;
+	if (fd != -1)
+		(void)close(fd);
+	if (!a->has_ids || monitor_fs_identity(a->uid, a->gid) == -1) {
+		syslog(LOG_ERR, "cannot take the user's identity for %s",
+		    path);
+		return -1;
+	}
+	if (slash == NULL)
+		(void)strlcpy(dir, ".", sizeof(dir));
+	else if (slash == path)
+		(void)strlcpy(dir, "/", sizeof(dir));
+	else if ((size_t)(slash - path) < sizeof(dir)) {
+		memcpy(dir, path, (size_t)(slash - path));
+		dir[slash - path] = '\0';
+	} else
+		return -1;
+	return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
 /* Serves the session's requests for its one mailbox until it exits. */
 static void
-monitor_serve(int fd, const char *path, uid_t owner)
+monitor_serve(int fd, const char *path, const struct account *a)
 {
 	struct mailbox mb;
 	struct msg m;
@@ -435,11 +544,17 @@ monitor_serve(int fd, const char *path, uid_t owner)
 
 	if (mbox_set_paths(&mb, path) == -1)
 		return;
-	mb.owner = owner;
+	mb.owner = a->uid;
+	/* A directory that cannot be opened fails every request below. */
+	mb.spool_dir_fd = spool_dir_open(path, a);
 	while (recv_msg(fd, &m, NULL) == 0) {
 		errno = 0;
 		jfd = -1;
-		switch (m.type) {
+		if (mb.spool_dir_fd == -1 && m.type >= MSG_DOTLOCK_CREATE &&
+		    m.type <= MSG_JOURNAL_REMOVE) {
+			r = -1;
+			errno = EACCES;
+		} else switch (m.type) {
 		case MSG_DOTLOCK_CREATE:
 			r = held ? 1 : mbox_local_spool.dotlock_create(&mb);
 			if (r == 0)
@@ -472,6 +587,11 @@ out:
 	/* The session died holding the dotlock: delivery must go on. */
 	if (held)
 		(void)mbox_local_spool.dotlock_remove(&mb);
+	if (mb.spool_dir_fd != -1)
+		(void)close(mb.spool_dir_fd);
+	/* Root's own identity again, to write what exit() writes. */
+	(void)setfsuid(geteuid());
+	(void)setfsgid(getegid());
 }
 
 /* Keeps no copy of the client's connection once the session has it. */
@@ -529,7 +649,7 @@ monitor_session(const struct privsep_config *config,
 	current_child = pid;
 	drop_client_fds();
 	if (path[0] != '\0')
-		monitor_serve(sv[0], path, result->account.uid);
+		monitor_serve(sv[0], path, &result->account);
 	monitor_exit(sv[0], pid, 0);
 }
 

@@ -1,0 +1,82 @@
+"""Privilege separation tests (issue 12): what the root monitor does on a
+path the user can change, descriptors and processes from a hostile
+pre-login process, and the timers that keep a connection from being held
+for free.  Loaded by tests/run after proc_tests (same helpers).
+"""
+
+import os
+import time
+
+import __main__ as R
+from __main__ import (Fail, Skip, Env, Config, test, expect_eq, check_exit, check_no_lock, check_after,
+                      fixture, GREETING, LOGIN, login_reply)
+
+
+def f1():
+    return fixture('F1.mbox')
+
+
+def root_only_dir(name):
+    """A directory only root may write, outside every test's own directory."""
+    d = os.path.join(Config.base, name + '.root-only')
+    os.mkdir(d, 0o755)
+    return d
+
+
+# ----------------------------------------------------------------- the monitor and the user's paths
+
+@test('privsep:symlink-swap-during-lock-wait', weight=3)
+def _():
+    """-m %h/Mail/%u with ~/Mail a symlink the user swaps while the login
+    backs off from a busy dotlock: the monitor must go on working in the
+    directory it opened, never in the one the link now names (there, an
+    old root-owned alice.lock would look stale and be removed)."""
+    if not Config.root:
+        raise Skip('needs root (the monitor)')
+    env = Env('privsep-swap')
+    real = os.path.join(env.dir, 'real')
+    os.mkdir(real, 0o755)
+    R.chown(real)
+    link = os.path.join(env.dir, 'Mail')
+    os.symlink('real', link)
+    R.chown(link)
+    mbox = os.path.join(real, 'alice')
+    env.put_mailbox(f1(), path=mbox)
+    before = env.snapshot(mbox)
+    busy = os.path.join(real, 'alice.lock')
+    with open(busy, 'wb') as f:
+        f.write(b'%d\n' % os.getpid())
+    R.chown(busy)
+    victim_dir = root_only_dir('swap')
+    victim = os.path.join(victim_dir, 'alice.lock')
+    with open(victim, 'wb'):
+        pass
+    old = time.time() - 3600
+    os.utime(victim, (old, old))
+    victim_before = os.stat(victim)
+
+    s = env.session(template='%h/Mail/%u')
+    s.expect(GREETING)
+    s.send(LOGIN)
+    s.expect(b'+OK Send your password.\r\n')
+    time.sleep(1.5)                     # the session is backing off now
+    tmp = os.path.join(env.dir, 'Mail.new')
+    os.symlink(victim_dir, tmp)
+    R.chown(tmp)
+    os.rename(tmp, link)                # what the user can do at any time
+    os.unlink(busy)                     # the other program lets go
+    s.expect(b'+OK Logged in, 2 messages (52 octets).\r\n', timeout=20, what='login after the swap')
+    s.send(b'QUIT\r\n')
+    s.expect(b'+OK Bye.\r\n')
+    check_exit(s.finish())
+    if not os.path.exists(victim):
+        raise Fail('root removed %s through the swapped symlink' % victim)
+    st = os.stat(victim)
+    if (st.st_ino, st.st_mtime_ns, st.st_size) != (victim_before.st_ino, victim_before.st_mtime_ns, 0):
+        raise Fail('root changed %s through the swapped symlink' % victim)
+    left = sorted(os.listdir(victim_dir))
+    if left != ['alice.lock']:
+        raise Fail('root created files in a directory only root may write: %s' % left)
+    if os.path.lexists(busy):
+        raise Fail('dotlock left behind in the mailbox directory')
+    expect_eq('mailbox', before[0], open(mbox, 'rb').read())
