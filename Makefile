@@ -54,7 +54,9 @@ $(OBJS): $(HDRS)
 pop3d-asan: $(SRCS) $(HDRS)
 	$(CC) $(STDFLAGS) $(CPPFLAGS) $(SAN_FLAGS) -o $@ $(SRCS) $(LDLIBS)
 
-# Dies by SIGKILL at the N-th write/sync of an update (POP3D_FAULT_AFTER=N).
+# Dies by SIGKILL at the N-th write/sync of an update (POP3D_FAULT_AFTER=N);
+# with POP3D_HOSTILE=WHAT a child misbehaves as a compromised one could
+# (privsep.c, hostile()).
 pop3d-fault: $(SRCS) $(HDRS)
 	$(CC) $(STDFLAGS) $(CPPFLAGS) $(CFLAGS) -DPOP3D_FAULT_INJECTION \
 	    -DJOURNAL_CHUNK_BYTES=65536 -o $@ $(SRCS) $(LDLIBS)
@@ -75,8 +77,9 @@ check-build:
 	$(MAKE) clean
 	$(MAKE) WERROR=1 pop3d
 
-check-tests: pop3d
-	POP3D=./pop3d tests/run
+# pop3d-fault also plays the hostile child for the privsep:hostile-* tests.
+check-tests: pop3d pop3d-fault
+	POP3D=./pop3d POP3D_FAULT=./pop3d-fault tests/run
 
 # Crashes at every write of an update, delivery agents racing sessions,
 # concurrent sessions, full disk, hostile mailboxes (SAFETY_QUICK=1 in check;
@@ -128,7 +131,7 @@ coverage:
 	$(MAKE) CFLAGS="-O0 -g --coverage" LDFLAGS="--coverage" pop3d \
 	    pop3d-fault pop3d-limits
 	rm -rf $(GCOV_DIR) && mkdir -m 1777 $(GCOV_DIR)
-	-$(GCOV_ENV) POP3D=./pop3d tests/run >/dev/null
+	-$(GCOV_ENV) POP3D=./pop3d POP3D_FAULT=./pop3d-fault tests/run >/dev/null
 	-$(GCOV_ENV) $(AS_NOBODY) env POP3D=./pop3d tests/run >/dev/null
 	-$(GCOV_ENV) SAFETY_QUICK=1 POP3D=./pop3d POP3D_FAULT=./pop3d-fault \
 	    tests/safety/run >/dev/null

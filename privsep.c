@@ -79,32 +79,53 @@ struct msg {
 
 #define MSG_HEADER	offsetof(struct msg, data)
 
+/*
+ * Test builds (pop3d-fault, -DPOP3D_FAULT_INJECTION): POP3D_HOSTILE=WHAT
+ * makes a child do what a compromised one could, to show that the others
+ * stay safe (tests/privsep_tests.py).  Never true in pop3d itself.
+ */
 static int
-send_msg(int fd, struct msg *m, int pass_fd)
+hostile(const char *what)
+{
+#ifdef POP3D_FAULT_INJECTION
+	const char *v = getenv("POP3D_HOSTILE");
+
+	return v != NULL && strcmp(v, what) == 0;
+#else
+	(void)what;
+	return 0;
+#endif
+}
+
+/* Sends one message with nfds (at most 3) descriptors. */
+static int
+send_msg(int fd, struct msg *m, const int *fds, size_t nfds)
 {
 	union {
 		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
+		char		buf[CMSG_SPACE(3 * sizeof(int))];
 	} control;
 	struct msghdr mh;
 	struct iovec iov;
 	struct cmsghdr *c;
 	ssize_t n;
 
+	if (nfds > 3)
+		return -1;
 	memset(&mh, 0, sizeof(mh));
 	iov.iov_base = m;
 	iov.iov_len = MSG_HEADER + m->len;
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
-	if (pass_fd != -1) {
+	if (nfds > 0) {
 		memset(&control, 0, sizeof(control));
 		mh.msg_control = control.buf;
-		mh.msg_controllen = sizeof(control.buf);
+		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
 		c = CMSG_FIRSTHDR(&mh);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
 	}
 	do
 		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
@@ -112,19 +133,37 @@ send_msg(int fd, struct msg *m, int pass_fd)
 	return n == (ssize_t)iov.iov_len ? 0 : -1;
 }
 
-/* Receives one message; *fd_r gets a passed descriptor, or -1.  */
+/*
+ * Room for more descriptors than anyone may send, so that the ones sent
+ * are received and closed here; past it the kernel drops them and sets
+ * MSG_CTRUNC, which ends the connection too.
+ */
+#define FDS_ROOM	8
+
+/*
+ * Receives one message.  With fd_r NULL no descriptor may come with it;
+ * otherwise *fd_r gets the one descriptor it may carry, or -1.  Returns 0,
+ * -1 when the peer is gone, or -2 for a message that must end the
+ * connection: truncated, of the wrong length, or with a control message
+ * other than what was asked for.  Every descriptor received is closed
+ * unless it is returned.
+ */
 static int
 recv_msg(int fd, struct msg *m, int *fd_r)
 {
 	union {
 		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
+		char		buf[CMSG_SPACE(FDS_ROOM * sizeof(int))];
 	} control;
 	struct msghdr mh;
 	struct iovec iov;
 	struct cmsghdr *c;
 	ssize_t n;
+	size_t i, count;
+	int bad, got = -1, passed;
 
+	if (fd_r != NULL)
+		*fd_r = -1;
 	memset(&mh, 0, sizeof(mh));
 	iov.iov_base = m;
 	iov.iov_len = sizeof(*m);
@@ -135,25 +174,35 @@ recv_msg(int fd, struct msg *m, int *fd_r)
 	do
 		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
 	while (n == -1 && errno == EINTR);
-	if (fd_r != NULL)
-		*fd_r = -1;
+	if (n <= 0)
+		return -1;
+	bad = n < (ssize_t)MSG_HEADER || (mh.msg_flags & (MSG_TRUNC |
+	    MSG_CTRUNC)) != 0 || m->len != (size_t)n - MSG_HEADER;
 	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+		    c->cmsg_len < CMSG_LEN(0)) {
+			bad = 1;
 			continue;
-		if (fd_r != NULL && *fd_r == -1)
-			memcpy(fd_r, CMSG_DATA(c), sizeof(int));
-		else {
-			int extra;
-			memcpy(&extra, CMSG_DATA(c), sizeof(int));
-			(void)close(extra);
+		}
+		count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < count; i++) {
+			memcpy(&passed, CMSG_DATA(c) + i * sizeof(int),
+			    sizeof(int));
+			if (fd_r != NULL && got == -1) {
+				got = passed;
+				continue;
+			}
+			(void)close(passed);
+			bad = 1;
 		}
 	}
-	if (n < (ssize_t)MSG_HEADER || (mh.msg_flags & MSG_TRUNC) ||
-	    m->len != (size_t)n - MSG_HEADER) {
-		if (fd_r != NULL && *fd_r != -1)
-			(void)close(*fd_r);
-		return -1;
+	if (bad) {
+		if (got != -1)
+			(void)close(got);
+		return -2;
 	}
+	if (fd_r != NULL)
+		*fd_r = got;
 	return 0;
 }
 
@@ -161,12 +210,13 @@ recv_msg(int fd, struct msg *m, int *fd_r)
 static int
 request(int fd, enum msg_type type, int *fd_r)
 {
+	static const int client[3] = { 0, 1, 2 };
 	struct msg m;
 
 	memset(&m, 0, MSG_HEADER);
 	m.type = type;
-	if (send_msg(fd, &m, -1) == -1 || recv_msg(fd, &m, fd_r) == -1 ||
-	    m.type != type) {
+	if (send_msg(fd, &m, client, hostile("session-fds") ? 3 : 0) == -1 ||
+	    recv_msg(fd, &m, fd_r) != 0 || m.type != type) {
 		errno = EIO;
 		return -1;
 	}
@@ -233,6 +283,7 @@ const struct spool_ops privsep_spool = {
 int
 privsep_login(int fd, const char *name, char *password)
 {
+	static const int client[3] = { 0, 1, 2 };
 	struct msg m;
 	size_t nl = strlen(name), pl = strlen(password);
 	int r = -3;
@@ -243,7 +294,8 @@ privsep_login(int fd, const char *name, char *password)
 		memcpy(m.data, name, nl + 1);
 		memcpy(m.data + nl + 1, password, pl + 1);
 		m.len = (uint32_t)(nl + pl + 2);
-		if (send_msg(fd, &m, -1) == 0 && recv_msg(fd, &m, NULL) == 0 &&
+		if (send_msg(fd, &m, client, hostile("prelogin-fds") ? 3 : 0)
+		    == 0 && recv_msg(fd, &m, NULL) == 0 &&
 		    m.type == MSG_AUTH)
 			r = m.result;
 	}
@@ -263,7 +315,7 @@ privsep_handover(int fd, const char *input, size_t len)
 		return -1;
 	memcpy(m.data, input, len);
 	m.len = (uint32_t)len;
-	return send_msg(fd, &m, -1);
+	return send_msg(fd, &m, NULL, 0);
 }
 
 /*
@@ -347,7 +399,16 @@ reply(int fd, enum msg_type type, int result, int error, int pass_fd)
 	m.type = type;
 	m.result = result;
 	m.error = error;
-	return send_msg(fd, &m, pass_fd);
+	return send_msg(fd, &m, &pass_fd, pass_fd != -1);
+}
+
+static int
+prelogin_hostile(const struct privsep_config *config, struct msg *m)
+{
+	explicit_bzero(m, sizeof(*m));
+	syslog(LOG_ERR, "rip=%s: descriptors or a truncated message from the "
+	    "pre-login process: ending the connection", config->rip);
+	return -2;
 }
 
 /*
@@ -373,8 +434,9 @@ monitor_client_address(const struct privsep_config *config,
 
 /*
  * Checks names and passwords until one is good (returns 0 with the account
- * and the input read ahead) or the pre-login child gives up or fails too
- * often (returns -1).
+ * and the input read ahead), the pre-login child gives up or fails too
+ * often (returns -1), or sends what it never would unless compromised
+ * (returns -2, logged: the connection must end).
  */
 static int
 monitor_login(const struct privsep_config *config, int fd,
@@ -386,7 +448,10 @@ monitor_login(const struct privsep_config *config, int fd,
 	int failures = 0, r, first = 1;
 
 	for (;;) {
-		if (recv_msg(fd, &m, NULL) == -1)
+		r = recv_msg(fd, &m, NULL);
+		if (r == -2)
+			return prelogin_hostile(config, &m);
+		if (r == -1)
 			return -1;
 		if (first && m.type == MSG_CLIENT_ADDRESS) {
 			first = 0;
@@ -403,8 +468,9 @@ monitor_login(const struct privsep_config *config, int fd,
 		    strlen(m.data + nl + 1) != m.len - nl - 2) {
 			explicit_bzero(&m, sizeof(m));
 			syslog(LOG_ERR, "rip=%s: malformed request from the "
-			    "pre-login process", config->rip);
-			return -1;
+			    "pre-login process: ending the connection",
+			    config->rip);
+			return -2;
 		}
 		name = m.data;
 		password = m.data + nl + 1;
@@ -419,8 +485,12 @@ monitor_login(const struct privsep_config *config, int fd,
 		    failures >= AUTH_FAILURES_MAX)
 			return -1;
 	}
-	if (reply(fd, MSG_AUTH, AUTH_OK, 0, -1) == -1 ||
-	    recv_msg(fd, &m, NULL) == -1 || m.type != MSG_HANDOVER)
+	if (reply(fd, MSG_AUTH, AUTH_OK, 0, -1) == -1)
+		return -1;
+	r = recv_msg(fd, &m, NULL);
+	if (r == -2)
+		return prelogin_hostile(config, &m);
+	if (r == -1 || m.type != MSG_HANDOVER)
 		return -1;
 	memcpy(result->input, m.data, m.len);
 	result->input_len = m.len;
@@ -534,20 +604,24 @@ spool_dir_open(const char *path, const struct account *a)
 	return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
-/* Serves the session's requests for its one mailbox until it exits. */
-static void
+/*
+ * Serves the session's requests for its one mailbox until it exits
+ * (returns 0) or sends what it never would unless compromised (returns
+ * -1, logged: the connection must end).
+ */
+static int
 monitor_serve(int fd, const char *path, const struct account *a)
 {
 	struct mailbox mb;
 	struct msg m;
-	int held = 0, r, jfd;
+	int held = 0, r, jfd, hostile_session = 0;
 
 	if (mbox_set_paths(&mb, path) == -1)
-		return;
+		return 0;
 	mb.owner = a->uid;
 	/* A directory that cannot be opened fails every request below. */
 	mb.spool_dir_fd = spool_dir_open(path, a);
-	while (recv_msg(fd, &m, NULL) == 0) {
+	while ((r = recv_msg(fd, &m, NULL)) == 0) {
 		errno = 0;
 		jfd = -1;
 		if (mb.spool_dir_fd == -1 && m.type >= MSG_DOTLOCK_CREATE &&
@@ -575,7 +649,9 @@ monitor_serve(int fd, const char *path, const struct account *a)
 			r = mbox_local_spool.journal_remove(&mb);
 			break;
 		default:
-			syslog(LOG_ERR, "malformed request from the session");
+			syslog(LOG_ERR, "malformed request from the session: "
+			    "ending the connection");
+			hostile_session = 1;
 			goto out;
 		}
 		if (reply(fd, (enum msg_type)m.type, r, errno, jfd) == -1)
@@ -583,7 +659,15 @@ monitor_serve(int fd, const char *path, const struct account *a)
 		if (jfd != -1)
 			(void)close(jfd);
 	}
+	if (r == -2) {
+		syslog(LOG_ERR, "descriptors or a truncated message from the "
+		    "session: ending the connection");
+		hostile_session = 1;
+	}
 out:
+	/* Ended first: a session that is not done must not find it gone. */
+	if (hostile_session)
+		(void)kill(current_child, SIGKILL);
 	/* The session died holding the dotlock: delivery must go on. */
 	if (held)
 		(void)mbox_local_spool.dotlock_remove(&mb);
@@ -592,6 +676,7 @@ out:
 	/* Root's own identity again, to write what exit() writes. */
 	(void)setfsuid(geteuid());
 	(void)setfsgid(getegid());
+	return hostile_session ? -1 : 0;
 }
 
 /* Keeps no copy of the client's connection once the session has it. */
@@ -649,7 +734,7 @@ monitor_session(const struct privsep_config *config,
 	current_child = pid;
 	drop_client_fds();
 	if (path[0] != '\0')
-		monitor_serve(sv[0], path, &result->account);
+		(void)monitor_serve(sv[0], path, &result->account);
 	monitor_exit(sv[0], pid, 0);
 }
 
@@ -702,7 +787,7 @@ privsep_start(const struct privsep_config *config,
 {
 	struct account prelogin;
 	const char *reason;
-	int sv[2];
+	int sv[2], r;
 	pid_t pid;
 
 	memset(result, 0, sizeof(*result));
@@ -728,7 +813,10 @@ privsep_start(const struct privsep_config *config,
 	(void)close(sv[1]);
 	current_child = pid;
 	monitor_signals();
-	if (monitor_login(config, sv[0], result) == -1)
+	r = monitor_login(config, sv[0], result);
+	if (r == -2)
+		(void)kill(pid, SIGKILL);
+	if (r != 0)
 		monitor_exit(sv[0], pid, 0);
 	wait_child(pid);
 	(void)close(sv[0]);

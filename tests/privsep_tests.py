@@ -80,3 +80,61 @@ def _():
     if os.path.lexists(busy):
         raise Fail('dotlock left behind in the mailbox directory')
     expect_eq('mailbox', before[0], open(mbox, 'rb').read())
+
+
+# ----------------------------------------------------------------- a hostile child (pop3d-fault)
+
+def hostile_session(env, what, debug=True):
+    """pop3d-fault with POP3D_HOSTILE=what: a child that misbehaves as a
+    compromised one could (privsep.c, hostile())."""
+    if not Config.root:
+        raise Skip('needs root (privilege separation)')
+    if not Config.fault:
+        raise Skip('needs POP3D_FAULT (make pop3d-fault)')
+    argv = env.argv(debug=debug)
+    argv[len(Config.wrapper)] = Config.fault
+    return env.session(argv=argv, env={'POP3D_HOSTILE': what})
+
+
+def expect_cut_after_user(env, s, what, log):
+    s.expect(GREETING)
+    s.send(b'USER alice\r\n')
+    s.expect(b'+OK Send your password.\r\n')
+    s.send(b'PASS secret\r\n')
+    rest = s.read_to_eof(timeout=10)
+    if rest is None:
+        s.kill()
+        raise Fail('%s: the connection was not ended' % what)
+    if rest:
+        raise Fail('%s: the connection went on' % what, R.esc(rest))
+    check_exit(s.finish())
+    if log not in env.stderr():
+        raise Fail('%s: no log line "%s"' % (what, log.decode()), R.esc(env.stderr(), 2000))
+
+
+@test('privsep:hostile-prelogin-passes-descriptors')
+def _():
+    """A pre-login process that sends the client's fds 0-2 with its login
+    request: the monitor accepts descriptors from nobody, closes them all
+    and ends the connection (it used to keep two of them and log in)."""
+    env = Env('privsep-prelogin-fds')
+    env.put_mailbox(f1())
+    before = env.snapshot()
+    s = hostile_session(env, 'prelogin-fds')
+    expect_cut_after_user(env, s, 'descriptors from the pre-login process',
+                          b'descriptors or a truncated message from the pre-login process')
+    check_no_lock(env)
+    check_after(env, 'unchanged', before)
+
+
+@test('privsep:hostile-session-passes-descriptors')
+def _():
+    """The same from the user's session, with its first dotlock request."""
+    env = Env('privsep-session-fds')
+    env.put_mailbox(f1())
+    before = env.snapshot()
+    s = hostile_session(env, 'session-fds')
+    expect_cut_after_user(env, s, 'descriptors from the session',
+                          b'descriptors or a truncated message from the session')
+    check_no_lock(env)
+    check_after(env, 'unchanged', before)
