@@ -78,7 +78,8 @@ struct session {
 	const struct options *opt;
 	struct auth_config auth;
 	char		 user[USER_NAME_MAX + 2];	/* one more: too long */
-	int		 have_user;	/* USER accepted, PASS may follow */
+	int		 have_user;	/* the last reply was USER's +OK */
+	int		 had_user;	/* so before this command: PASS may run */
 	int		 auth_failures;
 	int		 bad_commands;
 	char		 rip[64];	/* the client's address, for logs */
@@ -539,7 +540,7 @@ cmd_quit(struct session *s, struct command *c)
 static int
 cmd_user(struct session *s, struct command *c)
 {
-	if (s->have_user)
+	if (s->had_user)
 		return reply_bad(s, reply_state);
 	if (c->nargs != 1)
 		return reply_bad(s, reply_syntax);
@@ -678,11 +679,10 @@ cmd_pass(struct session *s, struct command *c)
 	char *password = (char *)c->rest;
 	int r;
 
-	if (!s->have_user) {
+	if (!s->had_user) {
 		explicit_bzero(password, strlen(password));
 		return reply_bad(s, reply_state);
 	}
-	s->have_user = 0;
 	auth_escape_name(s->user, s->log_user, sizeof(s->log_user));
 	if (s->monitor_fd == -1) {
 		r = auth_login(&s->auth, s->rip, s->user, password, &account);
@@ -961,23 +961,22 @@ dispatch(struct session *s, char *line, size_t len)
 	size_t i;
 	int r, allowed;
 
+	/*
+	 * RFC 1939 section 7: PASS only immediately after a successful USER.
+	 * Every command forgets the USER; only USER's own +OK sets it again.
+	 */
+	s->had_user = s->have_user;
+	s->have_user = 0;
 	err = parse_command(line, len, &c);
-	if (err != NULL) {
-		s->have_user = 0;
+	if (err != NULL)
 		return reply_bad(s, err);
-	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(c.keyword, commands[i].keyword) == 0) {
 			e = &commands[i];
 			break;
 		}
-	if (e == NULL) {
-		s->have_user = 0;
+	if (e == NULL)
 		return reply_bad(s, "-ERR Unknown command.");
-	}
-	/* RFC 1939 section 7: PASS only right after USER. */
-	if (e->run != cmd_pass && e->run != cmd_user)
-		s->have_user = 0;
 	allowed = s->state == STATE_TRANSACTION ? e->in_transaction :
 	    e->in_authorization;
 	if (!allowed) {
@@ -1003,6 +1002,7 @@ session_run(struct session *s)
 	while (s->state != STATE_DONE) {
 		st = io_read_line(line, sizeof(line), &len);
 		if (st == IO_TOO_LONG) {
+			s->have_user = 0;	/* a reply other than USER's */
 			if (reply_bad(s, "-ERR Line too long.") == -1)
 				break;
 			continue;

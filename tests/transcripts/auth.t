@@ -68,7 +68,9 @@ S: -ERR Command not valid in this state.
 S: +OK Bye.
 
 === second-user-rejected
-# E39: the rejected USER has no effect; the pending user stays alice.
+# RFC 1939 section 7: PASS only immediately after a successful USER.  The
+# refused USER bob is a reply other than USER's +OK, so alice is forgotten
+# (the requirements' E39 kept her; the RFC and issue 12 do not).
 C: USER alice
 C: USER bob
 C: PASS secret
@@ -77,8 +79,21 @@ C: QUIT
 S: +OK POP3 server ready.
 S: +OK Send your password.
 S: -ERR Command not valid in this state.
-S: +OK Logged in, 2 messages (52 octets).
-S: +OK 2 52
+S: -ERR Command not valid in this state.
+S: -ERR Command not valid in this state.
+S: +OK Bye.
+
+=== too-long-line-forgets-user
+# An over-long PASS line gets -ERR Line too long: the next PASS no longer
+# follows USER's +OK.
+C: USER alice
+C: PASS \{600:x}
+C: PASS secret
+C: QUIT
+S: +OK POP3 server ready.
+S: +OK Send your password.
+S: -ERR Line too long.
+S: -ERR Command not valid in this state.
 S: +OK Bye.
 
 === user-without-name
