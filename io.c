@@ -7,8 +7,11 @@
  * once, so its tail can never run as a command.  Output goes through one
  * fixed buffer that is flushed only when it is full or before waiting for
  * input, which keeps pipelined replies in order and cheap.  Every wait is
- * bounded by the session timeout: a client that stops sending or stops
- * reading is dropped.  Runs with whatever privileges the session has.
+ * bounded by the session timeout: a client that stops reading is dropped
+ * when its output makes no progress for that long, and one that sends no
+ * command line for that long after the last line or reply is dropped too,
+ * however many bytes of a partial line trickle in meanwhile.  Runs with
+ * whatever privileges the session has.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,11 +35,22 @@ static size_t	out_len;
 static unsigned long long written;	/* octets sent, for the log */
 
 static int	timeout_msec;
+static long long idle_since;		/* the last whole line or reply */
 static enum io_status failure = IO_OK;	/* sticky once set */
 static int	write_failed;		/* nothing more can be sent */
 static volatile sig_atomic_t signal_flag;
 
 static int	saved_flags[2] = { -1, -1 };
+
+static long long
+now_msec(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		return 0;
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /*
  * Non-blocking descriptors let poll() bound every wait, writes included: a
@@ -55,6 +69,7 @@ io_init(int timeout_sec)
 	write_failed = 0;
 	signal_flag = 0;
 	timeout_msec = timeout_sec * 1000;
+	idle_since = now_msec();
 	for (fd = 0; fd <= 1; fd++) {
 		flags = fcntl(fd, F_GETFL);
 		if (flags == -1)
@@ -134,17 +149,12 @@ fail(enum io_status status)
 	return -1;
 }
 
-static long long
-now_msec(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		return 0;
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Waits until fd is ready for events; -1 with the failure recorded. */
+/*
+ * Waits until fd is ready for events; -1 with the failure recorded.  Input
+ * is waited for until the timeout after the last whole line or reply (a
+ * byte of a partial line is no command); output until the timeout after
+ * the last progress.
+ */
 static int
 wait_for(int fd, short events)
 {
@@ -152,7 +162,7 @@ wait_for(int fd, short events)
 	long long deadline;
 	int left, n;
 
-	deadline = now_msec() + timeout_msec;
+	deadline = (events == POLLIN ? idle_since : now_msec()) + timeout_msec;
 	for (;;) {
 		if (signal_flag)
 			return fail(IO_SIGNAL);
@@ -202,6 +212,8 @@ io_flush(void)
 		write_failed = 1;
 		return fail(IO_ERROR);
 	}
+	if (out_len > 0)
+		idle_since = now_msec();
 	out_len = 0;
 	return 0;
 }
@@ -335,6 +347,7 @@ io_read_line(char *line, size_t size, size_t *len_r)
 			continue;
 		}
 		len = (size_t)(lf - (in_buf + in_start));
+		idle_since = now_msec();
 		if (in_discarding || len + 1 > CMD_LINE_MAX || len >= size) {
 			in_discarding = 0;
 			in_start += len + 1;

@@ -138,3 +138,53 @@ def _():
                           b'descriptors or a truncated message from the session')
     check_no_lock(env)
     check_after(env, 'unchanged', before)
+
+
+# ----------------------------------------------------------------- timers
+
+def trickle(s, what, interval=0.7, limit=6.0):
+    """Sends one byte (never a line end) every interval seconds; returns the
+    seconds until the server closed, or fails if it kept the connection
+    for limit seconds."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < limit:
+        s.send(b'x')
+        got = s.read_to_eof(timeout=interval)
+        if got is not None:
+            if got:
+                raise Fail('%s: a reply to a partial line' % what, R.esc(got))
+            return time.monotonic() - t0
+    s.kill()
+    raise Fail('%s: a byte every %.1f s kept the connection for %.0f s (-t 2)' % (what, interval, limit))
+
+
+@test('privsep:idle-trickle-before-login', weight=3)
+def _():
+    """-t promises to end a session that sends no command: a byte at a time,
+    never a line end, is no command (the timer used to restart on every
+    byte, and before login that held the monitor and the pre-login process
+    too)."""
+    env = Env('trickle-before')
+    s = env.session(args=['-t', '2'])
+    s.expect(GREETING)
+    s.send(b'CAPA\r\n')
+    s.lines(8)
+    took = trickle(s, 'before login')
+    if took < 1.0:
+        raise Fail('closed after %.1fs, before -t 2 ran out' % took)
+    check_exit(s.finish())
+
+
+@test('privsep:idle-trickle-after-login', weight=3)
+def _():
+    env = Env('trickle-after')
+    env.put_mailbox(f1())
+    before = env.snapshot()
+    s = env.session(args=['-t', '2'])
+    s.expect(GREETING)
+    s.send(LOGIN)
+    s.expect(login_reply(2, 52))
+    trickle(s, 'after login')
+    check_exit(s.finish())
+    check_no_lock(env)
+    check_after(env, 'unchanged', before)
