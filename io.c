@@ -36,6 +36,7 @@ static unsigned long long written;	/* octets sent, for the log */
 
 static int	timeout_msec;
 static long long idle_since;		/* the last whole line or reply */
+static long long deadline_at;		/* every wait ends by then; 0: none */
 static enum io_status failure = IO_OK;	/* sticky once set */
 static int	write_failed;		/* nothing more can be sent */
 static volatile sig_atomic_t signal_flag;
@@ -70,6 +71,7 @@ io_init(int timeout_sec)
 	signal_flag = 0;
 	timeout_msec = timeout_sec * 1000;
 	idle_since = now_msec();
+	deadline_at = 0;
 	for (fd = 0; fd <= 1; fd++) {
 		flags = fcntl(fd, F_GETFL);
 		if (flags == -1)
@@ -78,6 +80,16 @@ io_init(int timeout_sec)
 		if (fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1)
 			saved_flags[fd] = -1;
 	}
+}
+
+/*
+ * An absolute limit on every wait from now on, whatever the client sends
+ * (the pre-login phase's); 0 removes it.
+ */
+void
+io_set_deadline(int sec)
+{
+	deadline_at = sec > 0 ? now_msec() + sec * 1000LL : 0;
 }
 
 /* The descriptors may be shared with the launcher: leave them as found. */
@@ -160,15 +172,20 @@ wait_for(int fd, short events)
 {
 	struct pollfd pfd;
 	long long deadline;
+	enum io_status expiry = IO_TIMEOUT;
 	int left, n;
 
 	deadline = (events == POLLIN ? idle_since : now_msec()) + timeout_msec;
+	if (deadline_at != 0 && deadline_at <= deadline) {
+		deadline = deadline_at;
+		expiry = IO_DEADLINE;
+	}
 	for (;;) {
 		if (signal_flag)
 			return fail(IO_SIGNAL);
 		left = (int)(deadline - now_msec());
 		if (left <= 0)
-			return fail(IO_TIMEOUT);
+			return fail(expiry);
 		pfd.fd = fd;
 		pfd.events = events;
 		pfd.revents = 0;
@@ -178,7 +195,7 @@ wait_for(int fd, short events)
 		if (n == -1)
 			return fail(IO_ERROR);
 		if (n == 0)
-			return fail(IO_TIMEOUT);
+			return fail(expiry);
 		return 0;
 	}
 }

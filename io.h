@@ -11,11 +11,13 @@ enum io_status {
 	IO_TOO_LONG,		/* an over-long line, already discarded */
 	IO_EOF,			/* the client closed (a partial line is dropped) */
 	IO_TIMEOUT,		/* no input, or no output progress, for too long */
+	IO_DEADLINE,		/* past the limit io_set_deadline() set */
 	IO_SIGNAL,		/* a termination signal arrived */
 	IO_ERROR		/* read or write failed */
 };
 
 void		io_init(int timeout_sec);
+void		io_set_deadline(int sec);
 void		io_restore(void);
 enum io_status	io_read_line(char *line, size_t size, size_t *len_r);
 int		io_write(const void *data, size_t len);

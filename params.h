@@ -12,6 +12,21 @@
 #define IDLE_TIMEOUT_SEC_DEFAULT	600
 
 /*
+ * The whole pre-login phase, however busy the client keeps it: a
+ * connection that has not logged in by then is closed, so that clients
+ * that never log in cannot hold every slot a launcher allows.  A client
+ * logs in within a second; a person typing a password is not a POP3
+ * client.
+ */
+#define LOGIN_TIMEOUT_SEC_DEFAULT	60
+/*
+ * The monitor's own limit is that much later: the pre-login process ends
+ * the phase itself, with a log line, unless it is compromised.  The
+ * failure delays run in the monitor and count towards both.
+ */
+#define LOGIN_TIMEOUT_GRACE_SEC		5
+
+/*
  * Longest command line accepted, CRLF included.  RFC 2449 section 4 requires
  * 255; twice that leaves room for long passphrases.  Longer lines get one
  * -ERR and are discarded up to their LF.

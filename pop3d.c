@@ -54,7 +54,8 @@ enum ending {
 	END_UPDATE_FAILED,
 	END_AUTH_FAILURES,
 	END_BAD_COMMANDS,
-	END_HANDOVER		/* the pre-login process passed the session on */
+	END_HANDOVER,		/* the pre-login process passed the session on */
+	END_LOGIN_TIMEOUT	/* not logged in by --login-timeout */
 };
 
 struct options {
@@ -66,6 +67,7 @@ struct options {
 	const char	*index_dir;	/* NULL: no index */
 	uid_t		 min_uid;
 	int		 timeout_sec;
+	int		 login_timeout_sec;
 	int		 debug;
 	int		 trust_env_address;
 	enum proxy_mode	 proxy_mode;	/* --proxy-protocol */
@@ -192,7 +194,7 @@ ending_name(enum ending e)
 {
 	static const char *const names[] = {
 		"quit", "eof", "timeout", "signal", "error", "update-failed",
-		"auth-failures", "bad-commands", "handover"
+		"auth-failures", "bad-commands", "handover", "login-timeout"
 	};
 
 	return names[e];
@@ -603,6 +605,7 @@ start_transaction(struct session *s, const struct account *a)
 	const char *reason;
 	int r;
 
+	io_set_deadline(0);	/* logged in: -t alone from now on */
 	if (auth_become_user(a, &reason) == -1) {
 		syslog(LOG_ERR, "rip=%s user=%s: %s", s->rip, s->log_user,
 		    reason);
@@ -1026,6 +1029,11 @@ session_run(struct session *s)
 	case IO_TIMEOUT:
 		s->ending = END_TIMEOUT;
 		break;
+	case IO_DEADLINE:
+		s->ending = END_LOGIN_TIMEOUT;
+		syslog(LOG_NOTICE, "login timeout: rip=%s: not logged in after "
+		    "%d seconds", s->rip, s->opt->login_timeout_sec);
+		break;
 	case IO_SIGNAL:
 		s->ending = END_SIGNAL;
 		break;
@@ -1100,7 +1108,8 @@ usage(FILE *fp)
 {
 	(void)fprintf(fp, "usage: pop3d [-d] [-f users-file] [-m mailbox-template] "
 	    "[-t seconds]\n"
-	    "             [--privsep-user=user] [--chroot=dir] [--min-uid=uid]\n"
+	    "             [--login-timeout=seconds] [--privsep-user=user]\n"
+	    "             [--chroot=dir] [--min-uid=uid]\n"
 	    "             [--trust-env-address] [--index-dir=dir|none]\n"
 	    "             [--proxy-protocol=v1|v2|any --proxy-from=net[,net...]]\n"
 	    "       pop3d --recover mailbox\n");
@@ -1145,6 +1154,7 @@ parse_options(int argc, char *argv[], struct options *opt)
 		{ "index-dir", required_argument, NULL, 'I' },
 		{ "proxy-protocol", required_argument, NULL, 'P' },
 		{ "proxy-from", required_argument, NULL, 'F' },
+		{ "login-timeout", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 }
 	};
 	uint64_t v;
@@ -1152,6 +1162,7 @@ parse_options(int argc, char *argv[], struct options *opt)
 
 	opt->mailbox_template = "/var/mail/%u";
 	opt->timeout_sec = IDLE_TIMEOUT_SEC_DEFAULT;
+	opt->login_timeout_sec = LOGIN_TIMEOUT_SEC_DEFAULT;
 	opt->chroot_dir = PRIVSEP_CHROOT_DIR;
 	opt->index_dir = INDEX_DIR_DEFAULT;
 	opt->min_uid = MIN_UID_DEFAULT;
@@ -1174,6 +1185,15 @@ parse_options(int argc, char *argv[], struct options *opt)
 				return -1;
 			}
 			opt->timeout_sec = (int)v;
+			break;
+		case 'L':
+			if (parse_number(optarg, &v) == -1 || v == 0 ||
+			    v > 3600) {
+				(void)fprintf(stderr, "pop3d: login timeout must "
+				    "be 1 to 3600 seconds\n");
+				return -1;
+			}
+			opt->login_timeout_sec = (int)v;
 			break;
 		case 'h':
 			usage(stdout);
@@ -1310,6 +1330,7 @@ start_privsep(struct session *s, const struct options *opt)
 	config.rip = s->rip;
 	config.rip_size = sizeof(s->rip);
 	config.proxy = opt->proxy_mode != PROXY_OFF;
+	config.login_timeout_sec = opt->login_timeout_sec;
 	if (privsep_start(&config, &split) == -1)
 		return -1;
 	s->monitor_fd = split.monitor_fd;
@@ -1371,6 +1392,7 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	io_init(opt.timeout_sec);
+	io_set_deadline(opt.login_timeout_sec);
 	if (setup_process() == -1 || auth_init() == -1 ||
 	    (geteuid() == 0 && start_privsep(&s, &opt) == -1)) {
 		syslog(LOG_ERR, "cannot set up the process: %s",

@@ -41,6 +41,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stddef.h>
@@ -48,6 +50,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "index.h"
@@ -288,6 +291,9 @@ privsep_login(int fd, const char *name, char *password)
 	size_t nl = strlen(name), pl = strlen(password);
 	int r = -3;
 
+	/* A compromised process would not keep to the login timeout. */
+	while (hostile("prelogin-hang"))
+		(void)pause();
 	memset(&m, 0, sizeof(m));
 	m.type = MSG_AUTH;
 	if (nl + pl + 2 <= sizeof(m.data)) {
@@ -402,6 +408,45 @@ reply(int fd, enum msg_type type, int result, int error, int pass_fd)
 	return send_msg(fd, &m, &pass_fd, pass_fd != -1);
 }
 
+/*
+ * Waits for the pre-login child's next message until the pre-login phase
+ * is over: the child ends it itself at --login-timeout, so one still
+ * there a few seconds later is not the code it was.  0 or -1.
+ */
+static int
+prelogin_wait(const struct privsep_config *config, int fd,
+    const struct timespec *start)
+{
+	struct pollfd pfd;
+	struct timespec now;
+	long long left;
+	int n;
+
+	for (;;) {
+		if (clock_gettime(CLOCK_MONOTONIC, &now) == -1)
+			return -1;
+		left = ((long long)start->tv_sec + config->login_timeout_sec +
+		    LOGIN_TIMEOUT_GRACE_SEC - now.tv_sec) * 1000 -
+		    now.tv_nsec / 1000000 + start->tv_nsec / 1000000;
+		if (left <= 0) {
+			syslog(LOG_ERR, "rip=%s: the pre-login process is "
+			    "still there past the login timeout: ending the "
+			    "connection", config->rip);
+			return -1;
+		}
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		n = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		if (n > 0)
+			return 0;
+	}
+}
+
 static int
 prelogin_hostile(const struct privsep_config *config, struct msg *m)
 {
@@ -443,11 +488,16 @@ monitor_login(const struct privsep_config *config, int fd,
     struct privsep_result *result)
 {
 	struct msg m;
+	struct timespec start;
 	const char *name, *password;
 	size_t nl;
 	int failures = 0, r, first = 1;
 
+	if (clock_gettime(CLOCK_MONOTONIC, &start) == -1)
+		return -2;
 	for (;;) {
+		if (prelogin_wait(config, fd, &start) == -1)
+			return -2;
 		r = recv_msg(fd, &m, NULL);
 		if (r == -2)
 			return prelogin_hostile(config, &m);
@@ -487,6 +537,8 @@ monitor_login(const struct privsep_config *config, int fd,
 	}
 	if (reply(fd, MSG_AUTH, AUTH_OK, 0, -1) == -1)
 		return -1;
+	if (prelogin_wait(config, fd, &start) == -1)
+		return -2;
 	r = recv_msg(fd, &m, NULL);
 	if (r == -2)
 		return prelogin_hostile(config, &m);

@@ -20,6 +20,7 @@ struct privsep_config {
 	size_t			 rip_size;
 	/* --proxy-protocol: the pre-login child may send the client's address */
 	int			 proxy;
+	int			 login_timeout_sec;
 };
 
 enum privsep_role {

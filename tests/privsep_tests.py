@@ -188,3 +188,83 @@ def _():
     check_exit(s.finish())
     check_no_lock(env)
     check_after(env, 'unchanged', before)
+
+
+@test('privsep:login-deadline-capa-every-second', weight=3)
+def _():
+    """CAPA before login used to restart the idle timer and the bad-command
+    count, so a connection could stay unauthenticated for ever, holding a
+    launcher slot.  --login-timeout bounds the whole pre-login phase."""
+    env = Env('login-deadline')
+    s = env.session(args=['-t', '2', '--login-timeout=3'], debug=True)
+    s.expect(GREETING)
+    t0 = time.monotonic()
+    capa = b'+OK Capability list follows.\r\n' + b''.join(c + b'\r\n' for c in R.CAPA_LINES) + b'.\r\n'
+    while time.monotonic() - t0 < 8:
+        s.send(b'CAPA\r\n')
+        got = s.read(len(capa), timeout=1)
+        if got != capa:
+            break
+        time.sleep(0.8)
+    rest = s.read_to_eof(timeout=2)
+    took = time.monotonic() - t0
+    if rest is None:
+        s.kill()
+        raise Fail('CAPA every second kept an unauthenticated connection for %.0f s (--login-timeout=3)' % took)
+    if took < 2.5:
+        raise Fail('closed after %.1fs, before --login-timeout=3 ran out' % took)
+    if took > 6:
+        raise Fail('closed only after %.1fs with --login-timeout=3' % took)
+    check_exit(s.finish())
+    if b'login timeout: rip=' not in env.stderr():
+        raise Fail('no "login timeout" log line', R.esc(env.stderr(), 2000))
+
+
+@test('privsep:login-deadline-ends-at-login')
+def _():
+    """The deadline is for the pre-login phase only: a session that logged
+    in is bound by -t alone."""
+    env = Env('login-deadline-after')
+    env.put_mailbox(f1())
+    s = env.session(args=['-t', '3', '--login-timeout=2'])
+    s.expect(GREETING)
+    s.send(LOGIN)
+    s.expect(login_reply(2, 52))
+    for _ in range(3):
+        time.sleep(1)
+        s.send(b'NOOP\r\n')
+        s.expect(b'+OK Nothing to do.\r\n', timeout=5, what='NOOP after --login-timeout passed')
+    s.send(b'QUIT\r\n')
+    s.expect(b'+OK Bye.\r\n')
+    check_exit(s.finish())
+
+
+@test('privsep:hostile-prelogin-ignores-login-timeout', weight=4)
+def _():
+    """A pre-login process that never ends the phase (pop3d-fault,
+    POP3D_HOSTILE=prelogin-hang: it stops at PASS and waits for ever): the
+    monitor ends the connection a few seconds after --login-timeout."""
+    env = Env('privsep-hang')
+    env.put_mailbox(f1())
+    if not Config.root or not Config.fault:
+        raise Skip('needs root and POP3D_FAULT')
+    argv = env.argv(args=['--login-timeout=1'], debug=True)
+    argv[len(Config.wrapper)] = Config.fault
+    s = env.session(argv=argv, env={'POP3D_HOSTILE': 'prelogin-hang'})
+    s.expect(GREETING)
+    s.send(b'USER alice\r\n')
+    s.expect(b'+OK Send your password.\r\n')
+    t0 = time.monotonic()
+    s.send(b'PASS secret\r\n')
+    rest = s.read_to_eof(timeout=15)
+    took = time.monotonic() - t0
+    if rest is None:
+        s.kill()
+        raise Fail('a pre-login process that hangs kept the connection for 15 s (--login-timeout=1)')
+    if rest:
+        raise Fail('output after PASS', R.esc(rest))
+    check_exit(s.finish())
+    if took > 10:
+        raise Fail('ended only after %.1fs' % took)
+    if b'still there past the login timeout' not in env.stderr():
+        raise Fail('no log line from the monitor', R.esc(env.stderr(), 2000))
