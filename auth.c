@@ -196,6 +196,22 @@ hash_refusal(const char *hash)
 	return NULL;
 }
 
+/*
+ * Why a name may not log in whatever its password, or NULL.  A mailbox
+ * named like another's dotlock (alice.lock, which Debian's useradd
+ * accepts) would be taken for alice's lock; or alice.lock's session would
+ * hold alice's lock file as its mailbox.
+ */
+static const char *
+name_refusal(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len >= 5 && strcmp(name + len - 5, ".lock") == 0)
+		return "name ends in .lock";
+	return NULL;
+}
+
 /* Why this uid may not log in (as the process now is), or NULL. */
 static const char *
 uid_refusal(const struct auth_config *config, const struct account *a)
@@ -240,6 +256,8 @@ auth_check_password(const struct auth_config *config, const char *name,
 	else if (found == 0)
 		refusal = "no such user";
 	a->exists = found == 1;
+	if (refusal == NULL)
+		refusal = name_refusal(name);
 	if (refusal == NULL)
 		refusal = hash_refusal(hash);
 	if (refusal == NULL)

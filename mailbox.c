@@ -24,6 +24,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -141,35 +142,65 @@ spool_at(const struct mailbox *mb, const char *path, const char **name_r)
 }
 
 /*
- * liblockfile's rule, which Debian's tools follow in some form: a dotlock
- * holding the pid of a process that no longer exists here is stale at
- * once; one without a pid is stale when nobody touched it for
- * DOTLOCK_STALE_SEC.
+ * A process id as dotlocks hold it: digits, in ASCII, maybe padded with
+ * spaces (HDB UUCP style "%10d\n") and ended by a LF.  0 if it is not one.
+ */
+static long
+dotlock_pid(const char *buf, size_t len)
+{
+	size_t i = 0;
+	long pid = 0;
+
+	while (i < len && buf[i] == ' ')
+		i++;
+	if (i == len || buf[i] < '0' || buf[i] > '9')
+		return 0;
+	for (; i < len && buf[i] >= '0' && buf[i] <= '9'; i++) {
+		if (pid > (LONG_MAX - 9) / 10)
+			return 0;
+		pid = pid * 10 + (buf[i] - '0');
+	}
+	while (i < len && buf[i] == ' ')
+		i++;
+	if (i < len && buf[i] == '\n')
+		i++;
+	return i == len && pid <= INT_MAX ? pid : 0;
+}
+
+/*
+ * liblockfile's rule, which Debian's tools follow in some form, taken
+ * narrowly: only a small regular file can be a stale dotlock, when it holds
+ * nothing but the id of a process that no longer exists here, or when it is
+ * empty and nobody touched it for DOTLOCK_STALE_SEC.  Anything else at the
+ * lock's path (another account's mailbox, for an account named alice.lock;
+ * a lock in a format not known here) is left alone: the login waits and
+ * reports the mailbox in use.
  */
 static int
 dotlock_is_stale(int dir, const char *name)
 {
 	struct stat st;
-	char buf[16];
-	long pid = 0;
+	char buf[DOTLOCK_SIZE_MAX];
+	long pid;
 	ssize_t n;
 	int fd;
 
-	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
-	    !S_ISREG(st.st_mode))
+	fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+	    O_CLOEXEC);
+	if (fd == -1)
 		return 0;
-	fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd != -1) {
-		n = read(fd, buf, sizeof(buf) - 1);
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size > (off_t)sizeof(buf)) {
 		(void)close(fd);
-		if (n > 0) {
-			buf[n] = '\0';
-			pid = strtol(buf, NULL, 10);
-		}
+		return 0;
 	}
-	if (pid > 0)
-		return kill((pid_t)pid, 0) == -1 && errno == ESRCH;
-	return time(NULL) - st.st_mtime >= DOTLOCK_STALE_SEC;
+	n = pread_full(fd, buf, sizeof(buf), 0);
+	(void)close(fd);
+	if (n == 0 && st.st_size == 0)
+		return time(NULL) - st.st_mtime >= DOTLOCK_STALE_SEC;
+	if (n <= 0 || (pid = dotlock_pid(buf, (size_t)n)) <= 0)
+		return 0;
+	return kill((pid_t)pid, 0) == -1 && errno == ESRCH;
 }
 
 /* Makes a directory entry change durable: fsync the directory. */
@@ -1134,7 +1165,8 @@ replay_journal(struct mailbox *mb, int fd, int read_only)
 /*
  * The mailbox path from a template: %u the user, %h the home directory,
  * %% a percent sign.  The name has already passed authentication, but it
- * becomes part of a path: no slashes, no leading dot.
+ * becomes part of a path: no slashes, no leading dot (a journal's name),
+ * and the path may not end in .lock (a dotlock's).
  */
 int
 mbox_path_expand(const char *tmpl, const char *name, const char *home,
@@ -1168,6 +1200,9 @@ mbox_path_expand(const char *tmpl, const char *name, const char *home,
 		n += add;
 	}
 	out[n] = '\0';
+	/* Another mailbox's dotlock path is no mailbox (pop3d(8), LOCKING). */
+	if (n >= 5 && strcmp(out + n - 5, ".lock") == 0)
+		return -1;
 	return 0;
 }
 

@@ -99,6 +99,11 @@
 #define LOCK_BACKOFF_MAX_MSEC		250
 /* liblockfile's rule: a dotlock untouched for 5 minutes is stale. */
 #define DOTLOCK_STALE_SEC		300
+/*
+ * A dotlock holds a process id or nothing; a larger file at the lock's
+ * path is something else and is never broken as a stale lock.
+ */
+#define DOTLOCK_SIZE_MAX		32
 /* A holder touches its dotlock at least this often (every breaker's rule). */
 #define DOTLOCK_TOUCH_SEC		60
 

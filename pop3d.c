@@ -617,7 +617,8 @@ start_transaction(struct session *s, const struct account *a)
 	if (mbox_path_expand(s->opt->mailbox_template, a->name, a->home, path,
 	    sizeof(path)) == -1) {
 		syslog(LOG_ERR, "rip=%s user=%s: cannot expand mailbox "
-		    "template %s", s->rip, s->log_user,
+		    "template %s (too long, or a name with a slash, a leading "
+		    "dot or a .lock end)", s->rip, s->log_user,
 		    s->opt->mailbox_template);
 		s->state = STATE_DONE;
 		s->ending = END_ERROR;

@@ -268,3 +268,56 @@ def _():
         raise Fail('ended only after %.1fs' % took)
     if b'still there past the login timeout' not in env.stderr():
         raise Fail('no log line from the monitor', R.esc(env.stderr(), 2000))
+
+
+# ----------------------------------------------------------------- what is a stale dotlock
+
+@test('privsep:account-named-like-a-dotlock', weight=20)
+def _():
+    """Debian's useradd accepts alice.lock.  Her mailbox is alice's dotlock
+    path: alice's login must never remove it as a stale lock (it used to:
+    an old file without a pid was taken for an abandoned lock), and
+    alice.lock herself cannot log in."""
+    env = Env('lock-named-account')
+    env.write_users(('alice.lock:%s:%d:%d::%s:/bin/sh\n' % (R.H_SECRET, Config.uid, Config.gid, env.dir)).encode())
+    env.put_mailbox(f1())
+    before = env.snapshot()
+    theirs = b'From bob@example.org Thu Jan  1 00:00:00 2024\nSubject: for alice.lock\n\nhi\n'
+    env.put_mailbox(theirs, path=env.lock)
+    old = time.time() - 3600
+    os.utime(env.lock, (old, old))
+    their_before = env.snapshot(env.lock)
+    res = env.run(LOGIN + b'STAT\r\n', close_stdin=False, timeout=40)
+    expected = GREETING + b'+OK Send your password.\r\n' + R.ERR_INUSE + b'\r\n'
+    if env.snapshot(env.lock) != their_before:
+        raise Fail("alice's login removed or changed alice.lock's mailbox")
+    expect_eq("alice's login while alice.lock's mailbox is where her dotlock goes", expected, res.out)
+    check_exit(res)
+    check_after(env, 'unchanged', before)
+    res = env.run(b'USER alice.lock\r\nPASS secret\r\nQUIT\r\n', debug=True)
+    check_exit(res)
+    expect_eq('login as alice.lock', GREETING + b'+OK Send your password.\r\n' + R.ERR_AUTH +
+              b'\r\n+OK Bye.\r\n', res.out)
+    if b'reason=name ends in .lock' not in res.err:
+        raise Fail('no log line for the refused name', R.esc(res.err, 2000))
+    expect_eq("alice.lock's mailbox", their_before, env.snapshot(env.lock))
+
+
+@test('privsep:stale-rule-only-a-pid-or-empty', weight=20)
+def _():
+    """An old file at the dotlock's path that holds anything but a process
+    id (here a word, and a large file starting with a dead pid) is not
+    taken for a stale lock."""
+    for content in (b'hello\n', b'999999\n' + b'x' * 100):
+        env = Env('lock-not-a-lock')
+        env.put_mailbox(f1())
+        before = env.snapshot()
+        env.put_mailbox(content, path=env.lock, mode=0o644)
+        lock_before = env.snapshot(env.lock)
+        res = env.run(LOGIN + b'STAT\r\n', close_stdin=False, timeout=40)
+        if env.snapshot(env.lock) != lock_before:
+            raise Fail('an old %d-octet file that is no dotlock was removed as a stale one' % len(content))
+        expect_eq('login with %s at the dotlock path' % R.esc(content[:10]),
+                  GREETING + b'+OK Send your password.\r\n' + R.ERR_INUSE + b'\r\n', res.out)
+        check_exit(res)
+        check_after(env, 'unchanged', before)
