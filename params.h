@@ -177,6 +177,23 @@
 #define PRIVSEP_USER			"pop3d"
 #define PRIVSEP_USER_FALLBACK		"nobody"
 #define PRIVSEP_CHROOT_DIR		"/var/lib/pop3d"
+/*
+ * How long the monitor lets the pre-login process exit by itself after
+ * the hand-over before it kills its process group: it exits at once, and
+ * a compromised one gains nothing from the wait.
+ */
+#define PRELOGIN_EXIT_WAIT_MSEC		1000
+
+/*
+ * The children's system-call filters and their descriptor limit's hard
+ * value (sandbox.c).  Only the valgrind build (pop3d-valgrind, make
+ * check-valgrind) turns them off: valgrind runs its own code inside the
+ * process, which no filter written for pop3d allows, and it refuses any
+ * change of RLIMIT_NOFILE's hard value.  The other limits stay.
+ */
+#ifndef SANDBOX_FILTERS
+#define SANDBOX_FILTERS			1
+#endif
 
 /*
  * Where each user's index lives (DIR/UID/index): a cache of the message

@@ -35,6 +35,7 @@
 #include "params.h"
 #include "privsep.h"
 #include "proxy.h"
+#include "sandbox.h"
 
 #define POP3D_VERSION	"0.1"
 
@@ -597,6 +598,17 @@ session_index_path(const struct session *s, char *out, size_t size)
 	return out;
 }
 
+/* The login cannot go on for a reason only the administrator can fix. */
+static int
+session_unavailable(struct session *s, const char *reason)
+{
+	syslog(LOG_ERR, "rip=%s user=%s: %s", s->rip, s->log_user, reason);
+	s->state = STATE_DONE;
+	s->ending = END_ERROR;
+	return reply("-ERR [SYS/PERM] Mailbox unavailable, contact your "
+	    "administrator.");
+}
+
 /* After a good password: become the user, then open the maildrop. */
 static int
 start_transaction(struct session *s, const struct account *a)
@@ -606,14 +618,12 @@ start_transaction(struct session *s, const struct account *a)
 	int r;
 
 	io_set_deadline(0);	/* logged in: -t alone from now on */
-	if (auth_become_user(a, &reason) == -1) {
-		syslog(LOG_ERR, "rip=%s user=%s: %s", s->rip, s->log_user,
-		    reason);
-		s->state = STATE_DONE;
-		s->ending = END_ERROR;
-		return reply("-ERR [SYS/PERM] Mailbox unavailable, contact "
-		    "your administrator.");
-	}
+	if (auth_become_user(a, &reason) == -1)
+		return session_unavailable(s, reason);
+	/* Under privilege separation, the session's limits too (sandbox.c). */
+	if (s->monitor_fd != -1 && sandbox_session() == -1)
+		return session_unavailable(s, "cannot set the session's limits "
+		    "and system call filter");
 	if (mbox_path_expand(s->opt->mailbox_template, a->name, a->home, path,
 	    sizeof(path)) == -1) {
 		syslog(LOG_ERR, "rip=%s user=%s: cannot expand mailbox "

@@ -55,6 +55,7 @@
 
 #include "index.h"
 #include "privsep.h"
+#include "sandbox.h"
 
 enum msg_type {
 	MSG_AUTH = 1,		/* name NUL password NUL */
@@ -98,6 +99,25 @@ hostile(const char *what)
 	(void)what;
 	return 0;
 #endif
+}
+
+/*
+ * A process left behind by a compromised pre-login process: after the
+ * hand-over it would read the user's commands and answer in the server's
+ * name.  It must never get to run (sandbox.c) or outlive the hand-over.
+ */
+static void
+hostile_lurker(void)
+{
+	struct timespec later = { 2, 0 };
+	char buf[64];
+
+	if (fork() != 0)
+		return;
+	(void)nanosleep(&later, NULL);
+	(void)read(0, buf, sizeof(buf));
+	(void)write(1, "+OK injected\r\n", 14);
+	_exit(0);
 }
 
 /* Sends one message with nfds (at most 3) descriptors. */
@@ -216,6 +236,9 @@ request(int fd, enum msg_type type, int *fd_r)
 	static const int client[3] = { 0, 1, 2 };
 	struct msg m;
 
+	if (hostile("session-exec"))
+		(void)execl("/bin/true", "true", (char *)NULL);
+
 	memset(&m, 0, MSG_HEADER);
 	m.type = type;
 	if (send_msg(fd, &m, client, hostile("session-fds") ? 3 : 0) == -1 ||
@@ -293,7 +316,10 @@ privsep_login(int fd, const char *name, char *password)
 
 	/* A compromised process would not keep to the login timeout. */
 	while (hostile("prelogin-hang"))
-		(void)pause();
+		(void)poll(NULL, 0, -1);
+	/* Nor stay alone: a process that outlives it could read the session. */
+	if (hostile("prelogin-fork"))
+		hostile_lurker();
 	memset(&m, 0, sizeof(m));
 	m.type = MSG_AUTH;
 	if (nl + pl + 2 <= sizeof(m.data)) {
@@ -374,11 +400,17 @@ monitor_signals(void)
 	(void)sigaction(SIGINT, &sa, NULL);
 }
 
+/* Reaps the session; one the filter killed is worth a line (sandbox.c). */
 static void
 wait_child(pid_t pid)
 {
-	while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+	int status = 0;
+
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+		syslog(LOG_ERR, "the session made a forbidden system call and "
+		    "was killed");
 }
 
 /*
@@ -790,6 +822,39 @@ monitor_session(const struct privsep_config *config,
 	monitor_exit(sv[0], pid, 0);
 }
 
+/*
+ * Ends the pre-login process and whatever it left behind.  It exits by
+ * itself after the hand-over or a failed login (coverage builds then write
+ * their counts); after PRELOGIN_EXIT_WAIT_MSEC, everything in its process
+ * group is killed, whatever it is doing.  It is reaped last, so that its
+ * pid, the group's id, cannot be reused before the kill.
+ */
+static void
+end_prelogin(const struct privsep_config *config, pid_t pid)
+{
+	struct timespec pause = { 0, 10 * 1000000L };
+	siginfo_t si;
+	int waited, status;
+
+	for (waited = 0; waited < PRELOGIN_EXIT_WAIT_MSEC; waited += 10) {
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG |
+		    WNOWAIT) == -1 && errno != EINTR)
+			break;
+		if (si.si_pid == pid)
+			break;
+		(void)nanosleep(&pause, NULL);
+	}
+	(void)kill(-pid, SIGKILL);
+	(void)kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	if (si.si_pid == pid && si.si_code == CLD_KILLED &&
+	    si.si_status == SIGSYS)
+		syslog(LOG_ERR, "rip=%s: the pre-login process made a system "
+		    "call outside its allowlist and was killed", config->rip);
+}
+
 /* The pre-login child's identity and root directory. */
 static int
 prelogin_identity(const struct privsep_config *config, struct account *a)
@@ -852,10 +917,22 @@ privsep_start(const struct privsep_config *config,
 		return -1;
 	if (pid == 0) {
 		(void)close(sv[0]);
-		if (chroot(config->chroot_dir) == -1 || chdir("/") == -1 ||
+		/*
+		 * Its own session and process group, which the monitor kills
+		 * at the hand-over; no controlling terminal, so that reading
+		 * a terminal on fd 0 (pop3d -d by hand) does not stop it.
+		 */
+		if (setsid() == -1 ||
+		    chroot(config->chroot_dir) == -1 || chdir("/") == -1 ||
 		    auth_become_user(&prelogin, &reason) == -1) {
 			syslog(LOG_ERR, "pre-login process: cannot drop "
 			    "privileges");
+			_exit(1);
+		}
+		if (sandbox_prelogin() == -1) {
+			syslog(LOG_ERR, "pre-login process: cannot set its "
+			    "limits and system call filter: %s",
+			    strerror(errno));
 			_exit(1);
 		}
 		result->role = PRIVSEP_PRELOGIN;
@@ -868,9 +945,9 @@ privsep_start(const struct privsep_config *config,
 	r = monitor_login(config, sv[0], result);
 	if (r == -2)
 		(void)kill(pid, SIGKILL);
+	end_prelogin(config, pid);
 	if (r != 0)
-		monitor_exit(sv[0], pid, 0);
-	wait_child(pid);
+		monitor_exit(sv[0], -1, 0);
 	(void)close(sv[0]);
 	monitor_session(config, result);
 	return 0;

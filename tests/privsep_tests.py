@@ -217,7 +217,7 @@ def _():
         raise Fail('closed only after %.1fs with --login-timeout=3' % took)
     check_exit(s.finish())
     if b'login timeout: rip=' not in env.stderr():
-        raise Fail('no "login timeout" log line', R.esc(env.stderr(), 2000))
+        raise Fail('no "login timeout" log line', R.esc(env.stderr(), 3000))
 
 
 @test('privsep:login-deadline-ends-at-login')
@@ -321,3 +321,79 @@ def _():
                   GREETING + b'+OK Send your password.\r\n' + R.ERR_INUSE + b'\r\n', res.out)
         check_exit(res)
         check_after(env, 'unchanged', before)
+
+
+# ----------------------------------------------------------------- containment of the pre-login process
+
+def marked_processes(mark):
+    """Processes whose environment holds mark (a test's own marker)."""
+    found = []
+    for pid in os.listdir('/proc'):
+        if not pid.isdigit():
+            continue
+        try:
+            with open('/proc/%s/environ' % pid, 'rb') as f:
+                if mark in f.read():
+                    found.append(int(pid))
+        except OSError:
+            pass
+    return found
+
+
+@test('privsep:hostile-prelogin-forks', weight=4)
+def _():
+    """A pre-login process that forks a process to outlive the hand-over
+    (pop3d-fault POP3D_HOSTILE=prelogin-fork: it would read the user's
+    commands after login and answer in the server's name).  The fork is a
+    system call outside the pre-login allowlist: the process is killed
+    (SIGSYS), the monitor says so, the connection ends, and nothing of it
+    is left running."""
+    if not Config.root or not Config.fault:
+        raise Skip('needs root and POP3D_FAULT')
+    env = Env('privsep-fork')
+    env.put_mailbox(f1())
+    before = env.snapshot()
+    mark = 'POP3D_TEST_MARK=%s' % os.path.basename(env.dir)
+    argv = env.argv(debug=True)
+    argv[len(Config.wrapper)] = Config.fault
+    s = env.session(argv=argv, env={'POP3D_HOSTILE': 'prelogin-fork', 'POP3D_TEST_MARK': os.path.basename(env.dir)})
+    s.expect(GREETING)
+    s.send(b'USER alice\r\n')
+    s.expect(b'+OK Send your password.\r\n')
+    s.send(b'PASS secret\r\n')
+    out = s.read_to_eof(timeout=10)
+    time.sleep(3)                       # the lurker would have woken up by now
+    left = marked_processes(mark.encode())
+    for pid in left:
+        try:
+            os.kill(pid, 9)
+        except OSError:
+            pass
+    if out is None:
+        s.send(b'STAT\r\n')
+        time.sleep(0.5)
+        s.kill()
+        raise Fail('the connection went on after the pre-login process forked', R.esc(bytes(s.buf)))
+    check_exit(s.finish())
+    if b'injected' in out:
+        raise Fail('a process left by the pre-login process answered the client', R.esc(out))
+    if left:
+        raise Fail('processes of the pre-login process outlived it: %s' % left)
+    if b'outside its allowlist' not in env.stderr():
+        raise Fail('no log line for the forbidden system call', R.esc(env.stderr(), 2000))
+    check_no_lock(env)
+    check_after(env, 'unchanged', before)
+
+
+@test('privsep:hostile-session-execs')
+def _():
+    """The session's filter: a session that runs a program (pop3d-fault
+    POP3D_HOSTILE=session-exec, before its first request to the monitor)
+    is killed by SIGSYS; the monitor says so and cleans up."""
+    env = Env('privsep-session-exec')
+    env.put_mailbox(f1())
+    before = env.snapshot()
+    s = hostile_session(env, 'session-exec')
+    expect_cut_after_user(env, s, 'exec in the session', b'the session made a forbidden system call')
+    check_no_lock(env)
+    check_after(env, 'unchanged', before)
