@@ -855,13 +855,20 @@ end_prelogin(const struct privsep_config *config, pid_t pid)
 		    "call outside its allowlist and was killed", config->rip);
 }
 
-/* The pre-login child's identity and root directory. */
+/*
+ * The pre-login child's identity and root directory, which is opened here
+ * (not followed if it is a link) and checked through its descriptor, so
+ * that the directory checked is the one entered (*root_r, fchdir then
+ * chroot(".")).
+ */
 static int
-prelogin_identity(const struct privsep_config *config, struct account *a)
+prelogin_identity(const struct privsep_config *config, struct account *a,
+    int *root_r)
 {
 	const char *name = config->user;
 	struct passwd *pw;
 	struct stat st;
+	int fd;
 
 	pw = getpwnam(name != NULL ? name : PRIVSEP_USER);
 	if (pw == NULL && name == NULL)
@@ -883,12 +890,18 @@ prelogin_identity(const struct privsep_config *config, struct account *a)
 		    strerror(errno));
 		return -1;
 	}
-	if (stat(config->chroot_dir, &st) == -1 || !S_ISDIR(st.st_mode) ||
-	    st.st_uid != 0 || (st.st_mode & 022) != 0) {
-		syslog(LOG_ERR, "chroot directory %s: missing, not owned by "
-		    "root or writable by others", config->chroot_dir);
+	fd = open(config->chroot_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd == -1 || fstat(fd, &st) == -1 || st.st_uid != 0 ||
+	    (st.st_mode & 022) != 0) {
+		syslog(LOG_ERR, "chroot directory %s: missing, a symbolic "
+		    "link, not owned by root or writable by others",
+		    config->chroot_dir);
+		if (fd != -1)
+			(void)close(fd);
 		return -1;
 	}
+	*root_r = fd;
 	return 0;
 }
 
@@ -904,17 +917,21 @@ privsep_start(const struct privsep_config *config,
 {
 	struct account prelogin;
 	const char *reason;
-	int sv[2], r;
+	int sv[2], r, root;
 	pid_t pid;
 
 	memset(result, 0, sizeof(*result));
-	if (prelogin_identity(config, &prelogin) == -1)
+	if (prelogin_identity(config, &prelogin, &root) == -1)
 		return -1;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		(void)close(root);
 		return -1;
+	}
 	pid = fork();
-	if (pid == -1)
+	if (pid == -1) {
+		(void)close(root);
 		return -1;
+	}
 	if (pid == 0) {
 		(void)close(sv[0]);
 		/*
@@ -922,8 +939,8 @@ privsep_start(const struct privsep_config *config,
 		 * at the hand-over; no controlling terminal, so that reading
 		 * a terminal on fd 0 (pop3d -d by hand) does not stop it.
 		 */
-		if (setsid() == -1 ||
-		    chroot(config->chroot_dir) == -1 || chdir("/") == -1 ||
+		if (setsid() == -1 || fchdir(root) == -1 || chroot(".") == -1 ||
+		    close(root) == -1 ||
 		    auth_become_user(&prelogin, &reason) == -1) {
 			syslog(LOG_ERR, "pre-login process: cannot drop "
 			    "privileges");
@@ -940,6 +957,7 @@ privsep_start(const struct privsep_config *config,
 		return 0;
 	}
 	(void)close(sv[1]);
+	(void)close(root);
 	current_child = pid;
 	monitor_signals();
 	r = monitor_login(config, sv[0], result);

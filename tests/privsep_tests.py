@@ -397,3 +397,27 @@ def _():
     expect_cut_after_user(env, s, 'exec in the session', b'the session made a forbidden system call')
     check_no_lock(env)
     check_after(env, 'unchanged', before)
+
+
+# ----------------------------------------------------------------- the chroot directory
+
+@test('privsep:chroot-symlink-refused')
+def _():
+    """--chroot is opened without following a link and entered by its
+    descriptor (fchdir, chroot(".")): a symbolic link there is refused
+    even when it names a good directory (the check used stat(), which
+    follows it, and then chrooted by path)."""
+    if not Config.root:
+        raise Skip('needs root')
+    env = Env('privsep-chroot-link')
+    good = root_only_dir('chroot-target')
+    link = os.path.join(Config.base, 'chroot-link.%s' % os.path.basename(env.dir))
+    os.symlink(good, link)
+    res = env.run(b'QUIT\r\n', args=['--chroot=' + link], debug=True)
+    check_exit(res)
+    expect_eq('session with --chroot a symbolic link', b'-ERR [SYS/TEMP] Server unavailable.\r\n', res.out)
+    if b'chroot directory' not in res.err:
+        raise Fail('no log line naming the chroot directory', R.esc(res.err, 2000))
+    res = env.run(b'QUIT\r\n', args=['--chroot=' + good])
+    check_exit(res)
+    expect_eq('session with --chroot the directory itself', GREETING + b'+OK Bye.\r\n', res.out)
