@@ -87,9 +87,11 @@ check-build:
 	$(MAKE) clean
 	$(MAKE) WERROR=1 pop3d
 
-# pop3d-fault also plays the hostile child for the privsep:hostile-* tests.
-check-tests: pop3d pop3d-fault
-	POP3D=./pop3d POP3D_FAULT=./pop3d-fault tests/run
+# pop3d-fault also plays the hostile child for the privsep:hostile-* tests,
+# pop3d-limits (no failure delay) shows the dummy hash's cost.
+check-tests: pop3d pop3d-fault pop3d-limits
+	POP3D=./pop3d POP3D_FAULT=./pop3d-fault POP3D_LIMITS=./pop3d-limits \
+	    tests/run
 
 # Crashes at every write of an update, delivery agents racing sessions,
 # concurrent sessions, full disk, hostile mailboxes (SAFETY_QUICK=1 in check;
@@ -141,7 +143,8 @@ coverage:
 	$(MAKE) CFLAGS="-O0 -g --coverage" LDFLAGS="--coverage" pop3d \
 	    pop3d-fault pop3d-limits
 	rm -rf $(GCOV_DIR) && mkdir -m 1777 $(GCOV_DIR)
-	-$(GCOV_ENV) POP3D=./pop3d POP3D_FAULT=./pop3d-fault tests/run >/dev/null
+	-$(GCOV_ENV) POP3D=./pop3d POP3D_FAULT=./pop3d-fault \
+	    POP3D_LIMITS=./pop3d-limits tests/run >/dev/null
 	-$(GCOV_ENV) $(AS_NOBODY) env POP3D=./pop3d tests/run >/dev/null
 	-$(GCOV_ENV) SAFETY_QUICK=1 POP3D=./pop3d POP3D_FAULT=./pop3d-fault \
 	    tests/safety/run >/dev/null

@@ -10,8 +10,9 @@
  *
  * Every refusal (unknown user, wrong password, locked, expired or disabled
  * account, unacceptable uid) costs the same work, one crypt() against a
- * hash of the preferred method, and gives the caller the same answer, so the
- * client learns nothing from which one it was.  The reason goes to the log.
+ * hash of the accounts' own method and cost (calibrate()), and gives the
+ * caller the same answer, so the client learns nothing from which one it
+ * was.  The reason goes to the log.
  */
 #include <sys/types.h>
 
@@ -31,16 +32,55 @@
 
 /* Large (about 32 KiB): kept off the stack and wiped after each use. */
 static struct crypt_data crypt_work;
-/* A setting of the preferred method, hashed against for refused users. */
-static char dummy_setting[CRYPT_GENSALT_OUTPUT_SIZE];
+/*
+ * The setting hashed against for refused users: the method, cost and salt
+ * of a real account of this server once one is seen (calibrate()), so
+ * that an unknown name costs what a known one does even when the accounts'
+ * hashes are slower than the failure delay; until then the preferred
+ * method at its default cost.
+ */
+static char dummy_setting[CRYPT_OUTPUT_SIZE];
+static int dummy_calibrated;
 
 int
 auth_init(void)
 {
+	dummy_calibrated = 0;
 	if (crypt_gensalt_rn(crypt_preferred_method(), 0, NULL, 0,
 	    dummy_setting, sizeof(dummy_setting)) == NULL)
 		return -1;
 	return 0;
+}
+
+/*
+ * Takes the setting (method, cost, salt; never the hash itself) of a
+ * usable hash as the dummy, once: "$id$[params$]salt$" for the $-formats,
+ * the first 29 octets of bcrypt's.  Other formats leave it as it is.
+ */
+static void
+calibrate(const char *hash)
+{
+	char setting[CRYPT_OUTPUT_SIZE];
+	const char *end;
+	size_t len = strlen(hash);
+
+	if (dummy_calibrated || hash[0] != '$' ||
+	    crypt_checksalt(hash) == CRYPT_SALT_INVALID)
+		return;
+	if (strncmp(hash, "$2", 2) == 0 && len == 60)
+		end = hash + 29;
+	else if ((end = strrchr(hash, '$')) != NULL && end > hash + 2)
+		end++;
+	else
+		return;
+	if ((size_t)(end - hash) >= sizeof(setting))
+		return;
+	memcpy(setting, hash, (size_t)(end - hash));
+	setting[end - hash] = '\0';
+	if (crypt_checksalt(setting) == CRYPT_SALT_INVALID)
+		return;
+	(void)strlcpy(dummy_setting, setting, sizeof(dummy_setting));
+	dummy_calibrated = 1;
 }
 
 /* Strict decimal: digits only, no sign, no overflow. */
@@ -95,6 +135,8 @@ users_file_lookup(const char *path, const char *name, struct account *a,
 		p = line;
 		for (n = 0; n < 7 && p != NULL; n++)
 			fields[n] = strsep(&p, ":");
+		if (n >= 2)
+			calibrate(fields[1]);
 		if (strcmp(fields[0], name) != 0 || n < 2)
 			continue;
 		found = 1;
@@ -167,6 +209,22 @@ system_lookup(const char *name, struct account *a, char *hash,
 	if (*reason_r != NULL)
 		hash[0] = '\0';
 	return 1;
+}
+
+/*
+ * The system's accounts: root's shadow entry shows the method and cost the
+ * administrator's tools use.  A locked root ("!", "*") calibrates nothing.
+ */
+static void
+calibrate_from_system(void)
+{
+	struct spwd *sp;
+
+	if (dummy_calibrated)
+		return;
+	sp = getspnam("root");
+	if (sp != NULL && sp->sp_pwdp != NULL)
+		calibrate(sp->sp_pwdp);
 }
 
 /* Compares without an early exit, so timing says nothing of the match. */
@@ -251,6 +309,8 @@ auth_check_password(const struct auth_config *config, const char *name,
 		    sizeof(hash));
 	else
 		found = system_lookup(name, a, hash, sizeof(hash), &refusal);
+	if (config->users_file == NULL)
+		calibrate_from_system();
 	if (found == -1)
 		refusal = "users file unreadable";
 	else if (found == 0)

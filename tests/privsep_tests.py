@@ -421,3 +421,46 @@ def _():
     res = env.run(b'QUIT\r\n', args=['--chroot=' + good])
     check_exit(res)
     expect_eq('session with --chroot the directory itself', GREETING + b'+OK Bye.\r\n', res.out)
+
+
+# ----------------------------------------------------------------- the failure delay
+
+SLOW_HASH = '$2b$12$nZivRcz0RGohhUkxtw5n.uoEebBOCrQ6wfCnePJU8hQoBNIBSJfnK'   # "secret", bcrypt cost 12
+
+
+def failed_login_seconds(env, user, argv):
+    s = env.session(argv=argv)
+    s.expect(GREETING)
+    s.send(b'USER ' + user + b'\r\n')
+    s.expect(b'+OK Send your password.\r\n')
+    t0 = time.monotonic()
+    s.send(b'PASS wrong\r\n')
+    s.expect(R.ERR_AUTH + b'\r\n', timeout=20)
+    took = time.monotonic() - t0
+    s.send(b'QUIT\r\n')
+    s.expect(b'+OK Bye.\r\n')
+    check_exit(s.finish())
+    return took
+
+
+@test('privsep:dummy-hash-as-slow-as-real-ones', weight=3)
+def _():
+    """The 1 s failure delay hides whether an account exists only while a
+    hash takes less.  With it gone (pop3d-limits), an unknown user must
+    still cost what a real account of this server costs: the dummy hash
+    is calibrated to the accounts' own method and cost (here bcrypt cost
+    12, about 0.25 s, against yescrypt's default of about 0.03 s)."""
+    if not Config.limits:
+        raise Skip('needs POP3D_LIMITS (make pop3d-limits)')
+    env = Env('dummy-hash')
+    u, g, d = Config.uid, Config.gid, env.dir
+    with open(env.users, 'w') as f:
+        for name in ('slowa', 'slowb'):
+            f.write('%s:%s:%d:%d::%s:/bin/sh\n' % (name, SLOW_HASH, u, g, d))
+    argv = env.argv()
+    argv[len(Config.wrapper)] = Config.limits
+    known = min(failed_login_seconds(env, b"slowb", argv) for _ in range(3))
+    unknown = min(failed_login_seconds(env, b"nosuchuser", argv) for _ in range(3))
+    if unknown < 0.6 * known:
+        raise Fail('an unknown user is answered in %.3fs, a real account in %.3fs: the dummy hash shows '
+                   'which names exist' % (unknown, known))
