@@ -1,33 +1,45 @@
 /*
  * privsep.c: privilege separation when pop3d is started as root.
  *
- * Three processes share a connection, and only one of them keeps root:
+ * Four processes share a connection, and the two that keep root never
+ * read from the client:
  *
- *   monitor (root)      reads nothing from the client.  It answers two
- *                       kinds of request over a socketpair of fixed-size
- *                       messages: "is this name and password good" from
- *                       the pre-login child (auth.c does the work, with
- *                       the failure delay and the cap on attempts), and
- *                       "create, touch or remove the dotlock, create or
- *                       remove the journal" from the user's session, for
- *                       that one mailbox only: the paths come from the
- *                       authenticated account, never from the session.
+ *   monitor (root)      the original process.  It never touches
+ *                       credentials, so that the session, forked from it,
+ *                       starts from a memory image that never held a
+ *                       password or another account's hash.  After the
+ *                       login it serves the user's session: "create, touch
+ *                       or remove the dotlock, create or remove the
+ *                       journal", for that one mailbox only, in the
+ *                       directory it opened once (monitor_serve()): the
+ *                       paths come from the authenticated account, never
+ *                       from the session.
+ *   login monitor       root, the monitor's child: answers "is this name
+ *   (root)              and password good" for the pre-login child (auth.c
+ *                       does the work, with the failure delay and the cap
+ *                       on attempts), passes a good login's account and
+ *                       read-ahead input to the monitor, ends the pre-login
+ *                       child and its process group, and exits.
  *   pre-login child     the unprivileged user (pop3d or nobody), chrooted
- *                       to an empty directory: greets the client and
- *                       parses everything before login.  After a good
- *                       PASS it hands the input it has read ahead to the
- *                       monitor and exits.
- *   session child       the user, with no other group: opens the mailbox
- *                       and serves TRANSACTION.  Debian's spool is root:mail
- *                       2775, so it cannot create its own dotlock; the
- *                       monitor does that for it (a setgid helper would
- *                       not work under NoNewPrivileges).
+ *                       to an empty directory, in a box (sandbox.c): greets
+ *                       the client and parses everything before login.
+ *                       After a good PASS it hands the input it has read
+ *                       ahead to the login monitor and exits.
+ *   session child       the user, with no other group, in the box that
+ *                       fits it: opens the mailbox and serves TRANSACTION.
+ *                       Debian's spool is root:mail 2775, so it cannot
+ *                       create its own dotlock; the monitor does that for
+ *                       it (a setgid helper would not work under
+ *                       NoNewPrivileges).
  *
  * A TLS layer would terminate in the pre-login child, which would then stay
  * and relay plain POP3 to the session instead of handing over the socket.
  *
- * Trusts: nothing that arrives on the socketpairs; every message is checked
- * for type and length, and a malformed one ends the connection.
+ * Trusts: nothing that arrives from the pre-login child or the session;
+ * every message is checked for type, length and descriptors, and one that
+ * the code they run would never send ends the connection, the sender
+ * killed.  The login monitor is root code that parsed only those checked
+ * messages; its result is checked for length too.
  */
 #include <sys/types.h>
 #include <sys/fsuid.h>
@@ -47,6 +59,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -65,7 +78,8 @@ enum msg_type {
 	MSG_DOTLOCK_TOUCH,
 	MSG_JOURNAL_CREATE,	/* the reply carries the journal's fd */
 	MSG_JOURNAL_REMOVE,
-	MSG_CLIENT_ADDRESS	/* from a PROXY header: address NUL */
+	MSG_CLIENT_ADDRESS,	/* from a PROXY header: address NUL */
+	MSG_ACCOUNT		/* login monitor to monitor: who logged in */
 };
 
 /* Replies to MSG_AUTH. */
@@ -118,6 +132,39 @@ hostile_lurker(void)
 	(void)read(0, buf, sizeof(buf));
 	(void)write(1, "+OK injected\r\n", 14);
 	_exit(0);
+}
+
+/*
+ * What a compromised session could read of its own memory: counts the
+ * copies of POP3D_HOSTILE_MARK (another account's hash, in the test) in
+ * its writable mappings, the environment's own copy aside.
+ */
+static void
+hostile_memory_scan(void)
+{
+	const char *mark = getenv("POP3D_HOSTILE_MARK");
+	const char *p, *end;
+	char line[512], perms[5];
+	unsigned long lo, hi;
+	size_t len, found = 0;
+	FILE *fp;
+
+	if (mark == NULL || (fp = fopen("/proc/self/maps", "re")) == NULL)
+		return;
+	len = strlen(mark);
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (sscanf(line, "%lx-%lx %4s", &lo, &hi, perms) != 3 ||
+		    perms[0] != 'r' || perms[1] != 'w')
+			continue;
+		end = (const char *)hi;
+		for (p = (const char *)lo; p < end &&
+		    (p = memmem(p, (size_t)(end - p), mark, len)) != NULL; p++)
+			if (p != mark)
+				found++;
+	}
+	(void)fclose(fp);
+	syslog(LOG_ERR, "hostile: the mark is %zu times in the session's "
+	    "memory", found);
 }
 
 /* Sends one message with nfds (at most 3) descriptors. */
@@ -366,7 +413,7 @@ privsep_client_address(int fd, const char *address)
 		return -1;
 	memcpy(m.data, address, len);
 	m.len = (uint32_t)len;
-	return send_msg(fd, &m, -1);
+	return send_msg(fd, &m, NULL, 0);
 }
 
 /* ---- The monitor ------------------------------------------------------ */
@@ -540,8 +587,9 @@ monitor_login(const struct privsep_config *config, int fd,
 			if (monitor_client_address(config, &m) == 0)
 				continue;
 			syslog(LOG_ERR, "rip=%s: malformed address from the "
-			    "pre-login process", config->rip);
-			return -1;
+			    "pre-login process: ending the connection",
+			    config->rip);
+			return -2;
 		}
 		first = 0;
 		if (m.type != MSG_AUTH || m.len < 2 ||
@@ -810,6 +858,8 @@ monitor_session(const struct privsep_config *config,
 	}
 	if (pid == 0) {
 		(void)close(sv[0]);
+		if (hostile("session-memory"))
+			hostile_memory_scan();
 		result->role = PRIVSEP_SESSION;
 		result->monitor_fd = sv[1];
 		return;
@@ -820,6 +870,68 @@ monitor_session(const struct privsep_config *config,
 	if (path[0] != '\0')
 		(void)monitor_serve(sv[0], path, &result->account);
 	monitor_exit(sv[0], pid, 0);
+}
+
+/*
+ * The login monitor's result for the original process, three messages:
+ * the client's address (a PROXY header may have changed it, for the
+ * session's logs), the account, and the input read ahead.
+ */
+static int
+send_login(int fd, const struct privsep_config *config,
+    const struct privsep_result *result)
+{
+	struct msg m;
+	size_t len = strlen(config->rip) + 1;
+	int r;
+
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_CLIENT_ADDRESS;
+	m.len = (uint32_t)len;
+	memcpy(m.data, config->rip, len);
+	if (send_msg(fd, &m, NULL, 0) == -1)
+		return -1;
+	m.type = MSG_ACCOUNT;
+	m.len = sizeof(result->account);
+	memcpy(m.data, &result->account, sizeof(result->account));
+	r = send_msg(fd, &m, NULL, 0);
+	explicit_bzero(&m, sizeof(m));
+	if (r == -1)
+		return -1;
+	m.type = MSG_HANDOVER;
+	m.len = (uint32_t)result->input_len;
+	memcpy(m.data, result->input, result->input_len);
+	r = send_msg(fd, &m, NULL, 0);
+	explicit_bzero(&m, sizeof(m));
+	return r;
+}
+
+/* 0 with the address, the account and the input, or -1: no login. */
+static int
+receive_login(const struct privsep_config *config, int fd,
+    struct privsep_result *result)
+{
+	struct msg m;
+
+	if (recv_msg(fd, &m, NULL) != 0 || m.type != MSG_CLIENT_ADDRESS ||
+	    m.len < 1 || m.len > config->rip_size ||
+	    m.data[m.len - 1] != '\0')
+		return -1;
+	memcpy(config->rip, m.data, m.len);
+	if (recv_msg(fd, &m, NULL) != 0 || m.type != MSG_ACCOUNT ||
+	    m.len != sizeof(result->account))
+		return -1;
+	memcpy(&result->account, m.data, sizeof(result->account));
+	if (memchr(result->account.name, '\0',
+	    sizeof(result->account.name)) == NULL ||
+	    memchr(result->account.home, '\0',
+	    sizeof(result->account.home)) == NULL ||
+	    recv_msg(fd, &m, NULL) != 0 || m.type != MSG_HANDOVER ||
+	    m.len > sizeof(result->input))
+		return -1;
+	memcpy(result->input, m.data, m.len);
+	result->input_len = m.len;
+	return 0;
 }
 
 /*
@@ -906,34 +1018,28 @@ prelogin_identity(const struct privsep_config *config, struct account *a,
 }
 
 /*
- * Splits the process.  Returns 0 in the pre-login child or, later, in the
- * user's session child, with result->role saying which; -1 (in the
- * original process, nothing forked) when it cannot.  The monitor itself
- * never returns.
+ * The login monitor, a child of the original process: starts the pre-login
+ * process, checks its logins (auth.c reads the account databases here and
+ * nowhere else) and hands a good login's account and the input read ahead
+ * to the original process over parent; then it exits.  Returns only in
+ * the pre-login process.
  */
-int
-privsep_start(const struct privsep_config *config,
-    struct privsep_result *result)
+static void
+login_monitor(const struct privsep_config *config, int parent, int root,
+    const struct account *prelogin, struct privsep_result *result)
 {
-	struct account prelogin;
 	const char *reason;
-	int sv[2], r, root;
+	int sv[2], r;
 	pid_t pid;
 
-	memset(result, 0, sizeof(*result));
-	if (prelogin_identity(config, &prelogin, &root) == -1)
-		return -1;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
-		(void)close(root);
-		return -1;
-	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
+		monitor_exit(parent, -1, 1);
 	pid = fork();
-	if (pid == -1) {
-		(void)close(root);
-		return -1;
-	}
+	if (pid == -1)
+		monitor_exit(parent, -1, 1);
 	if (pid == 0) {
 		(void)close(sv[0]);
+		(void)close(parent);
 		/*
 		 * Its own session and process group, which the monitor kills
 		 * at the hand-over; no controlling terminal, so that reading
@@ -941,7 +1047,7 @@ privsep_start(const struct privsep_config *config,
 		 */
 		if (setsid() == -1 || fchdir(root) == -1 || chroot(".") == -1 ||
 		    close(root) == -1 ||
-		    auth_become_user(&prelogin, &reason) == -1) {
+		    auth_become_user(prelogin, &reason) == -1) {
 			syslog(LOG_ERR, "pre-login process: cannot drop "
 			    "privileges");
 			_exit(1);
@@ -954,17 +1060,67 @@ privsep_start(const struct privsep_config *config,
 		}
 		result->role = PRIVSEP_PRELOGIN;
 		result->monitor_fd = sv[1];
+		return;
+	}
+	(void)close(sv[1]);
+	(void)close(root);
+	current_child = pid;
+	drop_client_fds();
+	r = monitor_login(config, sv[0], result);
+	if (r == -2)
+		(void)kill(pid, SIGKILL);
+	end_prelogin(config, pid);
+	(void)close(sv[0]);
+	if (r == 0)
+		(void)send_login(parent, config, result);
+	explicit_bzero(result, sizeof(*result));
+	monitor_exit(parent, -1, 0);
+}
+
+/*
+ * Splits the process.  Returns 0 in the pre-login child or, later, in the
+ * user's session child, with result->role saying which; -1 (in the
+ * original process, nothing forked) when it cannot.  The monitor itself
+ * never returns.
+ *
+ * The original process stays root and never touches credentials: the
+ * login monitor, its child, reads the account databases and the password,
+ * and exits after the login.  The session is forked from the original, so
+ * it starts from a memory image that never held another account's hash or
+ * a fragment of /etc/shadow.
+ */
+int
+privsep_start(const struct privsep_config *config,
+    struct privsep_result *result)
+{
+	struct account prelogin;
+	int sv[2], r, root;
+	pid_t pid;
+
+	memset(result, 0, sizeof(*result));
+	if (prelogin_identity(config, &prelogin, &root) == -1)
+		return -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		(void)close(root);
+		return -1;
+	}
+	monitor_signals();
+	pid = fork();
+	if (pid == -1) {
+		(void)close(root);
+		return -1;
+	}
+	if (pid == 0) {
+		(void)close(sv[0]);
+		login_monitor(config, sv[1], root, &prelogin, result);
 		return 0;
 	}
 	(void)close(sv[1]);
 	(void)close(root);
 	current_child = pid;
-	monitor_signals();
-	r = monitor_login(config, sv[0], result);
-	if (r == -2)
-		(void)kill(pid, SIGKILL);
-	end_prelogin(config, pid);
-	if (r != 0)
+	r = receive_login(config, sv[0], result);
+	wait_child(pid);
+	if (r == -1)
 		monitor_exit(sv[0], -1, 0);
 	(void)close(sv[0]);
 	monitor_session(config, result);

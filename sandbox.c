@@ -7,9 +7,10 @@
  * so it is the one an attacker is most likely to take over.  It gets the
  * narrowest box: it cannot create a process (RLIMIT_NPROC 0, and clone is
  * not on its list), open or receive a descriptor (RLIMIT_NOFILE 1: poll()
- * needs one slot), grow a file (RLIMIT_FSIZE 0, unless pop3d -d logs to a
- * standard error that is a file: then its lines must reach it, and the
- * file is the administrator's choice), gain privileges through
+ * needs one slot), grow a file (RLIMIT_FSIZE 0, unless its standard output
+ * or error is a file, as when pop3d -d is run by hand into one: then the
+ * replies and log lines must reach it, and the file is the administrator's
+ * choice), gain privileges through
  * exec (PR_SET_NO_NEW_PRIVS), or make any system call but the few its
  * code makes: read and write the client, talk to the monitor, log, keep
  * time, allocate memory and exit.  Anything else kills it (SIGSYS), except
@@ -157,12 +158,13 @@ int
 sandbox_prelogin(void)
 {
 	scmp_filter_ctx ctx;
-	struct stat st;
+	struct stat out, err;
 
-	if (fstat(2, &st) == -1)
+	if (fstat(1, &out) == -1 || fstat(2, &err) == -1)
 		return -1;
 	if (limit(RLIMIT_NPROC, 0) == -1 || limit_files(1) == -1 ||
-	    (!S_ISREG(st.st_mode) && limit(RLIMIT_FSIZE, 0) == -1) ||
+	    (!S_ISREG(out.st_mode) && !S_ISREG(err.st_mode) &&
+	    limit(RLIMIT_FSIZE, 0) == -1) ||
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		return -1;
 	if (!SANDBOX_FILTERS)

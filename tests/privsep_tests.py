@@ -5,6 +5,7 @@ for free.  Loaded by tests/run after proc_tests (same helpers).
 """
 
 import os
+import re
 import time
 
 import __main__ as R
@@ -464,3 +465,34 @@ def _():
     if unknown < 0.6 * known:
         raise Fail('an unknown user is answered in %.3fs, a real account in %.3fs: the dummy hash shows '
                    'which names exist' % (unknown, known))
+
+
+# ----------------------------------------------------------------- the session's memory
+
+VICTIM_HASH = '$6$victimsaltsalt$' + 'Q' * 86
+
+
+@test('privsep:session-memory-holds-no-credentials')
+def _():
+    """The session must start from a process that never read the account
+    databases: forked from the monitor that had checked the password, it
+    held the users file's other hashes in freed heap (pop3d-fault
+    POP3D_HOSTILE=session-memory counts them in the session's memory)."""
+    if not Config.root or not Config.fault:
+        raise Skip('needs root and POP3D_FAULT')
+    env = Env('privsep-memory')
+    env.write_users(('victim:%s:%d:%d::%s:/bin/sh\n' % (VICTIM_HASH, Config.uid, Config.gid, env.dir)).encode())
+    env.put_mailbox(f1())
+    argv = env.argv(debug=True)
+    argv[len(Config.wrapper)] = Config.fault
+    s = env.session(argv=argv, env={'POP3D_HOSTILE': 'session-memory', 'POP3D_HOSTILE_MARK': VICTIM_HASH})
+    s.expect(GREETING)
+    s.send(LOGIN + b'QUIT\r\n')
+    s.expect(login_reply(2, 52) + b'+OK Bye.\r\n')
+    check_exit(s.finish())
+    err = env.stderr()
+    m = re.search(rb'hostile: the mark is (\d+) times', err)
+    if not m:
+        raise Fail('the session did not scan its memory', R.esc(err, 2000))
+    if m.group(1) != b'0':
+        raise Fail("another account's password hash is %s times in the session's memory" % m.group(1).decode())
