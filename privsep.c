@@ -798,7 +798,7 @@ monitor_serve(int fd, const char *path, const struct account *a)
 	}
 out:
 	/* Ended first: a session that is not done must not find it gone. */
-	if (hostile_session)
+	if (hostile_session && current_child > 0)
 		(void)kill(current_child, SIGKILL);
 	/* The session died holding the dotlock: delivery must go on. */
 	if (held)
