@@ -496,3 +496,40 @@ def _():
         raise Fail('the session did not scan its memory', R.esc(err, 2000))
     if m.group(1) != b'0':
         raise Fail("another account's password hash is %s times in the session's memory" % m.group(1).decode())
+
+
+# ----------------------------------------------------------------- setting up the split
+
+def expect_unavailable(env, args, log):
+    res = env.run(b'QUIT\r\n', args=args, debug=True)
+    check_exit(res)
+    expect_eq('session with %s' % ' '.join(args), b'-ERR [SYS/TEMP] Server unavailable.\r\n', res.out)
+    if log not in res.err:
+        raise Fail('no log line "%s"' % log.decode(), R.esc(res.err, 2000))
+
+
+@test('privsep:privsep-user-refused')
+def _():
+    """An unknown --privsep-user, or root as one, is refused with a log line
+    naming it; nothing is served."""
+    if not Config.root:
+        raise Skip('needs root')
+    env = Env('privsep-user')
+    expect_unavailable(env, ['--privsep-user=no-such-user-here'], b'privsep user no-such-user-here: no such user')
+    expect_unavailable(env, ['--privsep-user=root'], b'privsep user root: must not be root')
+
+
+@test('privsep:chroot-refused')
+def _():
+    """A --chroot directory that is writable by others, not root's, or
+    cannot be made is refused with a log line naming it."""
+    if not Config.root:
+        raise Skip('needs root')
+    env = Env('privsep-chroot')
+    open_dir = root_only_dir('chroot-0777')
+    os.chmod(open_dir, 0o777)
+    expect_unavailable(env, ['--chroot=' + open_dir], b'chroot directory ' + open_dir.encode())
+    expect_unavailable(env, ['--chroot=' + env.dir], b'chroot directory ' + env.dir.encode())
+    missing = os.path.join(env.dir, 'no', 'such')
+    expect_unavailable(env, ['--chroot=' + missing], b'chroot directory ' + missing.encode())
+
