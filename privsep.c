@@ -144,7 +144,7 @@ hostile_memory_scan(void)
 {
 	const char *mark = getenv("POP3D_HOSTILE_MARK");
 	const char *p, *end;
-	char line[512], perms[5];
+	char line[512], *q;
 	unsigned long lo, hi;
 	size_t len, found = 0;
 	FILE *fp;
@@ -152,9 +152,13 @@ hostile_memory_scan(void)
 	if (mark == NULL || (fp = fopen("/proc/self/maps", "re")) == NULL)
 		return;
 	len = strlen(mark);
+	/* "lo-hi rw-p ...": the writable mappings. */
 	while (fgets(line, sizeof(line), fp) != NULL) {
-		if (sscanf(line, "%lx-%lx %4s", &lo, &hi, perms) != 3 ||
-		    perms[0] != 'r' || perms[1] != 'w')
+		lo = strtoul(line, &q, 16);
+		if (*q != '-')
+			continue;
+		hi = strtoul(q + 1, &q, 16);
+		if (q[0] != ' ' || q[1] != 'r' || q[2] != 'w')
 			continue;
 		end = (const char *)hi;
 		for (p = (const char *)lo; p < end &&
