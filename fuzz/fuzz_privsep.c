@@ -5,8 +5,9 @@
  * first octet picks the receiver (modulo 4):
  *
  *   0  the login monitor reading the pre-login process (monitor_login():
- *      login requests, the hand-over; auth.c checks against a users file
- *      with a cheap hash, so that good logins are reachable);
+ *      a PROXY header's address, login requests, the hand-over; auth.c
+ *      checks against a users file with a cheap hash, so that good logins
+ *      are reachable);
  *   1  the monitor serving a session (monitor_serve(): dotlock and journal
  *      requests, in a private directory);
  *   2  the monitor reading the login monitor's result (receive_login());
@@ -32,6 +33,7 @@
 #define MESSAGES_MAX	48
 
 static char dir[4096], users[4200], mbox[4200], journal[4200], lock[4200];
+static char rip[64];
 static struct auth_config auth;
 static struct privsep_config config;
 static int null_fd = -1;
@@ -82,7 +84,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		die("setup");
 	auth.users_file = users;
 	config.auth = &auth;
-	config.rip = "fuzz";
+	config.rip = rip;
+	config.rip_size = sizeof(rip);
+	config.proxy = 1;	/* the pre-login may send a PROXY address */
 	config.mailbox_template = mbox;
 	config.login_timeout_sec = 60;
 	openlog("fuzz_privsep", LOG_PID, LOG_MAIL);
@@ -175,6 +179,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (shutdown(sv[1], SHUT_WR) == -1)
 		die("shutdown");
 	memset(&result, 0, sizeof(result));
+	(void)strlcpy(rip, "fuzz", sizeof(rip));
 	switch (data[0] & 3) {
 	case 0:
 		r = monitor_login(&config, sv[0], &result);
@@ -192,7 +197,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    "message with descriptors");
 		break;
 	case 2:
-		r = receive_login(sv[0], &result);
+		r = receive_login(&config, sv[0], &result);
 		FZ_CHECK(!first_has_fds || r == -1, "receive_login took a "
 		    "message with descriptors");
 		break;
