@@ -38,7 +38,8 @@ CHECK_DEPS = $(BUILD_DEPS) clang libclang-rt-14-dev llvm valgrind cppcheck \
              clang-tidy mandoc python3 socat systemd curl whois openssl \
              procmail liblockfile-bin fetchmail mpop getmail6 \
              libmail-pop3client-perl libnet-perl llvm-14 openbsd-inetd \
-             tcpd fail2ban python3-systemd util-linux haproxy $(DEB_DEPS)
+             tcpd fail2ban python3-systemd util-linux haproxy mount e2fsprogs \
+             $(DEB_DEPS)
 SUDO       = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 SAN_FLAGS  = -O1 -g -fno-omit-frame-pointer \
@@ -77,8 +78,8 @@ pop3d-limits: $(SRCS) $(HDRS)
 	    -DMBOX_MESSAGES_MAX=100 -DMBOX_BYTES_MAX=1048576 \
 	    -o $@ $(SRCS) $(LDLIBS)
 
-check: check-build check-tests check-safety check-deploy check-asan \
-       check-valgrind check-lint check-fuzz check-deb
+check: check-build check-tests check-safety check-explorer check-deploy \
+       check-asan check-valgrind check-lint check-fuzz check-deb
 	@echo "make check: all passed"
 
 check-build:
@@ -99,8 +100,16 @@ check-tests: pop3d pop3d-fault pop3d-limits
 check-safety: pop3d pop3d-fault
 	SAFETY_QUICK=1 POP3D=./pop3d POP3D_FAULT=./pop3d-fault tests/safety/run
 
+# The update protocol against a model (tests/explorer): the named scenario
+# cases, a sample of the enumerated interleavings and 20 random schedules
+# (under 90 s); make torture runs every interleaving at every fault point
+# and random schedules for 25 minutes.
+check-explorer: pop3d pop3d-fault
+	POP3D=./pop3d POP3D_FAULT=./pop3d-fault tests/explorer/explorer.py --quick
+
 torture: pop3d pop3d-fault
 	POP3D=./pop3d POP3D_FAULT=./pop3d-fault tests/safety/run
+	POP3D=./pop3d POP3D_FAULT=./pop3d-fault tests/explorer/explorer.py --long
 
 # Real launchers and real clients; they need root and skip without it.
 check-deploy: pop3d
@@ -222,6 +231,6 @@ clean:
 	    *.gcda *.gcno *.gcov
 	rm -rf .asan build-deb
 
-.PHONY: all check check-build check-tests check-safety check-deploy \
-	check-asan check-valgrind check-lint check-fuzz check-deb check-deps demo-deps \
-	demo bench fuzz torture coverage install deb clean
+.PHONY: all check check-build check-tests check-safety check-explorer \
+	check-deploy check-asan check-valgrind check-lint check-fuzz check-deb \
+	check-deps demo-deps demo bench fuzz torture coverage install deb clean
