@@ -270,10 +270,15 @@ class View:
         self.login_data = data
         self.marks = frozenset()
         self.alive = True
+        # the copies of each content served by RETR/TOP while the file
+        # held fewer copies than the view (served_data: that file)
+        self.served = {}
+        self.served_data = None
 
     def copy(self):
         v = View.__new__(View)
         v.__dict__.update(self.__dict__)
+        v.served = dict(self.served)
         return v
 
 
@@ -298,7 +303,8 @@ class World:
 
     def signature(self):
         return (self.data, self.pending, self.stale_journal,
-                tuple(sorted((k, v.login_data, v.marks, v.alive)
+                tuple(sorted((k, v.login_data, v.marks, v.alive, v.served_data,
+                              tuple(sorted(v.served.items())))
                              for k, v in self.views.items())))
 
     def replayed(self):
@@ -429,11 +435,28 @@ class Model:
         if st == 'present':
             return [ok]
         # possibly gone: the exact reply, an -ERR, or (RETR/TOP) a hang-up
-        # before the final "."
-        out = [ok, Reply(Reply.ERR)]
+        # before the final "."; of the k copies the view has of this
+        # content, at most the c in the file may be served
+        out = [Reply(Reply.ERR)]
         if verb in ('RETR', 'TOP'):
             out.append(Reply(Reply.HANGUP))
-        return out
+            if w.pending is None:
+                served = v.served.get(m.key, frozenset()) \
+                    if v.served_data == w.data else frozenset()
+                c = copies(parse(w.data), m.key)
+                if n - 1 not in served and len(served) >= c:
+                    return out
+
+                def then(x, served=served):
+                    x = x.copy()
+                    xv = x.views[name]
+                    if xv.served_data != x.data:
+                        xv.served = {}
+                        xv.served_data = x.data
+                    xv.served[m.key] = served | {n - 1}
+                    return [x]
+                ok.then = then
+        return [ok] + out
 
     def _listing(self, w, v, verb):
         """LIST / UIDL: every message that is not marked and not gone; a
@@ -510,7 +533,9 @@ class Model:
                     x.views[name].alive = False
                     return [x]
                 out.append(Reply(BYE, then=then))
-                if may_crash and result != r.data:
+                # the fault build may die at any write of the update, even
+                # one that turns out to change nothing
+                if may_crash:
                     def crashed(x, r=r, result=result):
                         x = r.copy()
                         x.pending = (r.data, result, b'')
