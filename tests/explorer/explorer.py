@@ -537,6 +537,9 @@ class Play:
 
             def put(w):
                 w = w.copy()
+                if k != 'restore':
+                    for v in w.views.values():
+                        v.detached = True
                 if w.pending is not None:
                     w.stale_journal = True
                 w.pending = None

@@ -274,6 +274,9 @@ class View:
         # held fewer copies than the view (served_data: that file)
         self.served = {}
         self.served_data = None
+        # the mailbox path was given another file (rename) since the login:
+        # the session may still read its own, unchanged, file
+        self.detached = False
 
     def copy(self):
         v = View.__new__(View)
@@ -436,11 +439,13 @@ class Model:
             return [ok]
         # possibly gone: the exact reply, an -ERR, or (RETR/TOP) a hang-up
         # before the final "."; of the k copies the view has of this
-        # content, at most the c in the file may be served
+        # content, at most the c in the file may be served (unless the
+        # session's file was renamed away: its octets are still the ones
+        # the session saw)
         out = [Reply(Reply.ERR)]
         if verb in ('RETR', 'TOP'):
             out.append(Reply(Reply.HANGUP))
-            if w.pending is None:
+            if w.pending is None and not v.detached:
                 served = v.served.get(m.key, frozenset()) \
                     if v.served_data == w.data else frozenset()
                 c = copies(parse(w.data), m.key)
