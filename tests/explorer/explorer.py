@@ -757,6 +757,12 @@ def scenario_cases():
         login('S1'), cmd('S1', 'STAT'), login('S2'), cmd('S2', 'DELE 4'), quit_('S2'),
         cmd('S1', 'UIDL'), cmd('S1', 'UIDL 2'), cmd('S1', 'LIST'), cmd('S1', 'RETR 2'),
         cmd('S1', 'DELE 5'), quit_('S1'), Ev('final')]))
+    # 7 with a warm index (the same answers are expected)
+    C.append(Schedule('s7-uidl-after-other-delete/index-warm', list('ABCDE'), [
+        login('S0', index=True), cmd('S0', 'UIDL'), quit_('S0'),
+        login('S1', index=True), cmd('S1', 'STAT'), login('S2'), cmd('S2', 'DELE 4'),
+        quit_('S2'), cmd('S1', 'UIDL'), cmd('S1', 'UIDL 2'), cmd('S1', 'LIST'),
+        cmd('S1', 'RETR 2'), cmd('S1', 'DELE 5'), quit_('S1'), Ev('final')]))
     # 8: From_ lines the old and the new rule disagree on: a body line
     # after an empty line with an unquoted space in the sender, or an empty
     # sender (not separators), and a From_ line with two spaces between
