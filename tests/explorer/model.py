@@ -375,7 +375,7 @@ class Model:
                 x.views[name] = View(msgs, r.data)
                 return [x]
             out.append(Reply(logged_in(msgs), then=then))
-        if may_crash and w.pending is not None:
+        if may_crash and (w.pending is not None or w.stale_journal):
             def dead(x):
                 x = x.copy()
                 return [x]
@@ -554,6 +554,14 @@ class Model:
                 x.views[name].alive = False
                 return [x]
             out.append(Reply(Reply.HANGUP, then=crashed_in_replay))
+        if w.pending is not None and v.marks:
+            # another session's crashed update is still to be replayed: QUIT
+            # may also refuse and leave everything as it is
+            def refused(x):
+                x = x.copy()
+                x.views[name].alive = False
+                return [x]
+            out.append(Reply(ERR_QUIT, then=refused))
         return out
 
 
