@@ -81,16 +81,13 @@ from model import Model, Reply  # noqa: E402
 # crash-recover-then-login (bed3255), s3-journal-during-lock-wait
 # (52e9123), s2-identical-copies, s4-one-second-timestamps,
 # s6-no-final-newline, s7-uidl-after-other-delete (and /index-warm),
-# copies-separated, and the families enum-* and random/* (1956e4a).
+# copies-separated, and the families enum-* and random/* (1956e4a),
+# s8-from-rule/* (9047d31).
 EXPECTED_FAIL = {
     # scenario 5: still fails on main at fault points 5-8 with a backup
     # larger than the mailbox (see the note of issue 11's explorer)
     's5-restore-after-crash',
     's5-recreate-after-crash',
-    # scenario 8: the From_ rule
-    's8-from-rule/unquoted-spaces',
-    's8-from-rule/empty-sender',
-    's8-from-rule/two-spaces',
 }
 
 
@@ -782,7 +779,54 @@ def scenario_cases():
         C.append(Schedule('s8-from-rule/' + sub, ['A', mb, 'B'], [
             login('S1'), cmd('S1', 'LIST'), cmd('S1', 'UIDL'), cmd('S1', 'RETR 2'),
             cmd('S1', 'DELE 2'), quit_('S1'), Ev('final')]))
+    C += from_line_cases()
     return C
+
+
+# Lines after an empty line in a body, each unambiguous under pop3d(8)
+# MAILBOX FORMAT: (name, line, whether it starts a message).
+FROM_LINES = [
+    ('plain', b'From bob@example.org Thu Nov 14 09:12:31 2024', True),
+    ('quoted', b'From "john doe"@example.org  Fri Jan  5 10:00:00 2024', True),
+    ('quoted-alone', b'From "john doe" Fri Jan  5 10:00 2024', True),
+    ('mailer-daemon', b'From MAILER-DAEMON Fri Jan 05 10:00:00 2024', True),
+    ('zone', b'From a Mon Jan 1 00:00 +0000 2024', True),
+    ('after-year', b'From a Sun Dec 31 23:59:59 2024 remote from x', True),
+    ('space-runs', b'From a   Mon   Jan   1   00:00   2024', True),
+    ('unterminated-quote', b'From "abc Mon Jan 5 10:00 2024', True),
+    ('empty-sender', b'From  Mon Jan  5 10:00:00 2024', False),
+    ('spaced-sender', b'From my notes on Mon Jan  5 10:00 2024', False),
+    ('day-3-digits', b'From a Mon Jan 123 10:00 2024', False),
+    ('no-time', b'From a Mon Jan 5 2024', False),
+    ('no-year', b'From a Mon Jan 5 10:00', False),
+    ('lower-weekday', b'From a mon Jan 5 10:00 2024', False),
+    ('long-month', b'From a Mon January 5 10:00 2024', False),
+    ('tab', b'From a Mon\tJan 5 10:00 2024', False),
+    ('year-before-time', b'From a 2024 Mon Jan 5 10:00', False),
+    ('too-long', b'From a Mon Jan 5 10:00 2024 ' + b'x' * 1000, False),
+]
+
+
+def from_line_cases():
+    """Each line of FROM_LINES after an empty line inside message X of
+    [A X B] (and once with CR LF line ends): the model and pop3d must agree
+    on where messages start."""
+    out = []
+    for name, line, starts in FROM_LINES:
+        if model.is_separator(line + b'\n') != starts:     # the model's own check
+            raise RuntimeError('model.is_separator disagrees with FROM_LINES on ' + name)
+        for crlf in (False, True):
+            body = b'Subject: edge\nX-Marker: edge\n\nbefore\n\n' + line + b'\nafter\n'
+            if crlf:
+                body = body.replace(b'\n', b'\r\n')
+            tag = 'E-%s%s' % (name, '-crlf' if crlf else '')
+            CAT[tag] = lib.Msg(tag, body, lib.from_line('edge', 40))
+            out.append(Schedule('from-line/%s%s' % (name, '/crlf' if crlf else ''),
+                                ['A', tag, 'B'], [
+                                    login('S1'), cmd('S1', 'LIST'), cmd('S1', 'UIDL'),
+                                    cmd('S1', 'RETR 2'), cmd('S1', 'TOP 2 0'), quit_('S1'),
+                                    Ev('final')]))
+    return out
 
 
 def other_cases():

@@ -26,9 +26,10 @@ MONTHS = rb'(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)'
 # A separator after an empty line: "From " SENDER, then weekday, month,
 # day (1-2 digits), time, each after one or more spaces, then a 4-digit
 # year anywhere after the time.  SENDER is non-empty: a quoted string
-# (spaces allowed inside) followed by non-space octets, or non-space octets.
+# (spaces allowed inside) directly followed by a possibly empty run of
+# non-space octets, or a run of non-space octets.
 SEPARATOR_RE = re.compile(
-    rb'From (?:"[^"]*"[^ ]+|[^ ]+) +' + WEEKDAYS + rb' +' + MONTHS +
+    rb'From (?:"[^"]*"[^ ]*|[^ ]+) +' + WEEKDAYS + rb' +' + MONTHS +
     rb' +[0-9]{1,2} +[0-9]{2}:[0-9]{2}(?::[0-9]{2})?(?P<rest>.*)\Z', re.S)
 YEAR_RE = re.compile(rb'(?:\A|[^0-9])[0-9]{4}(?:[^0-9]|\Z)')
 LINE_MAX = 1000
