@@ -88,6 +88,11 @@ EXPECTED_FAIL = {
     # larger than the mailbox (see the note of issue 11's explorer)
     's5-restore-after-crash',
     's5-recreate-after-crash',
+    # not one of the issue's scenarios: on main (b8a9af9), after the file
+    # is rewritten in place with other messages, a message the session had
+    # read before is still served from memory although it is gone (the
+    # semantics say -ERR); 2871b38 answered -ERR.  Also random/seed=158.
+    'restore-during-session',
 }
 
 
@@ -842,6 +847,9 @@ def other_cases():
         login('S1'), Ev('truncate', arg=2), cmd('S1', 'LIST'), cmd('S1', 'RETR 1'),
         cmd('S1', 'RETR 4'), cmd('S1', 'DELE 2'), cmd('S1', 'DELE 3'), quit_('S1'),
         Ev('final')]))
+    C.append(Schedule('restore-during-session', list('ABC'), [
+        login('S1'), cmd('S1', 'UIDL'), Ev('restore', arg=list('DD')), cmd('S1', 'TOP 1 1'),
+        cmd('S1', 'RETR 2'), cmd('S1', 'LIST'), quit_('S1'), Ev('final')]))
     C.append(Schedule('replace-during-session', list('ABC'), [
         login('S1'), Ev('replace', arg=list('CAD')), cmd('S1', 'RETR 1'),
         cmd('S1', 'DELE 1'), cmd('S1', 'DELE 2'), quit_('S1'), Ev('final')]))
