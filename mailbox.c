@@ -1527,6 +1527,14 @@ msg_gone(const struct mailbox *mb, size_t i)
 	return mb->moved != NULL && mb->moved[i] == -1;
 }
 
+/* What was read ahead is of the past: the next use reads the file. */
+void
+mbox_forget_ahead(struct mailbox *mb)
+{
+	mb->ahead_len = 0;
+	mb->verified = SIZE_MAX;
+}
+
 /*
  * The len octets at offset (len <= MBOX_WINDOW_BYTES), valid until the
  * next call; NULL with mb->error set if they cannot be read.  Sending

@@ -93,7 +93,7 @@ struct session {
 	off_t		 live_octets;
 	size_t		 retrieved;
 	size_t		 deleted;	/* removed at UPDATE */
-	int		 check_holds;	/* see cmd_dele() */
+	int		 check_holds;	/* pipelined: see cmd_dele() */
 	int		 check_holds_next;
 	/*
 	 * A trusted balancer's PROXY v2 header said it ended TLS
@@ -1025,6 +1025,12 @@ session_run(struct session *s)
 			break;
 		s->check_holds = s->check_holds_next;
 		s->check_holds_next = 0;
+		/*
+		 * A command the client waited for is checked against the file
+		 * as it is now, not against what was read ahead before.
+		 */
+		if (!s->check_holds && s->state == STATE_TRANSACTION)
+			mbox_forget_ahead(&s->mb);
 		if (dispatch(s, line, len) == -1)
 			break;
 		explicit_bzero(line, len);

@@ -191,9 +191,10 @@ def retr_then_rewritten_same_size(t):
     with open(t.env.path, 'r+b') as f:
         f.write(bytes(data))
     a.retr(4, t.msgs[3])
-    # Read ahead before the change and proven by its digest: served as
-    # the session saw it at login, never a mix.
-    a.retr(5, t.msgs[4])
+    # A command the client waited for looks at the file as it is now:
+    # message 5's octets are not there any more, so it is gone (never the
+    # changed octets, never a mix).
+    a.retr_gone(5)
     a.quit()
     t.expect_file(None, raw=bytes(data))
 
