@@ -101,6 +101,13 @@ struct journal_slot {
 	unsigned char	nonce[NONCE_BYTES];	/* over the tail, phase 2 */
 	uint64_t	nonce_len;
 	uint64_t	data_check;	/* XXH3-64 of the data */
+	/*
+	 * The parts of 4 KiB blocks at the step's edges that no block digest
+	 * covers, as they were when the step was recorded: below its
+	 * destination (final), the destination's first and last partial
+	 * block (old; or new once written), above its end (original).
+	 */
+	uint64_t	below_check, head_check, tail_check, above_check;
 	uint64_t	prev_dst;	/* what the previous step left, */
 	uint64_t	prev_len;	/* for telling this file from one */
 	uint64_t	prev_check;	/* someone restored since the crash */
@@ -320,6 +327,73 @@ gather_copy(struct journal *j, off_t r, off_t len, off_t to,
 	return 0;
 }
 
+static off_t
+block_floor(off_t at)
+{
+	return at / HASH_BLOCK * HASH_BLOCK;
+}
+
+static off_t
+block_ceil(off_t at)
+{
+	return (at + HASH_BLOCK - 1) / HASH_BLOCK * HASH_BLOCK;
+}
+
+/*
+ * The step's edge pieces (see struct journal_slot): [lo, hi) is what the
+ * step writes (a move's destination; a cut's nonce).  Each piece lies in
+ * one page, so a crash leaves it all old or all new.
+ */
+struct edges {
+	off_t	below[2], head[2], tail[2], above[2];
+};
+
+static void
+step_edges(const struct journal *j, const struct journal_slot *s,
+    struct edges *e)
+{
+	off_t lo, hi;
+
+	if (s->kind == STEP_MOVE) {
+		lo = (off_t)s->dst;
+		hi = lo + (off_t)s->len;
+	} else {
+		lo = (off_t)s->new_size;
+		hi = lo + (off_t)s->nonce_len;
+	}
+	e->below[0] = block_floor(lo);
+	e->below[1] = lo;
+	e->head[0] = lo;
+	e->head[1] = block_ceil(lo) < hi ? block_ceil(lo) : hi;
+	e->tail[0] = block_floor(hi) > lo ? block_floor(hi) : lo;
+	e->tail[1] = hi;
+	e->above[0] = hi;
+	e->above[1] = block_ceil(hi) < j->original_size ? block_ceil(hi) :
+	    j->original_size;
+	if (e->above[1] < hi)
+		e->above[1] = hi;
+	if (s->kind != STEP_MOVE)
+		e->head[1] = e->tail[0] = e->tail[1] = lo;	/* the nonce */
+}
+
+static int
+record_edges(struct journal *j, struct journal_slot *s)
+{
+	struct edges e;
+	int ok[4];
+
+	step_edges(j, s, &e);
+	s->below_check = region_hash(j, j->fd, e.below[0], e.below[1] -
+	    e.below[0], &ok[0]);
+	s->head_check = region_hash(j, j->fd, e.head[0], e.head[1] - e.head[0],
+	    &ok[1]);
+	s->tail_check = region_hash(j, j->fd, e.tail[0], e.tail[1] - e.tail[0],
+	    &ok[2]);
+	s->above_check = region_hash(j, j->fd, e.above[0], e.above[1] -
+	    e.above[0], &ok[3]);
+	return ok[0] && ok[1] && ok[2] && ok[3] ? 0 : -1;
+}
+
 /*
  * Records a step durably.  A step that carries data copies its source
  * from the mailbox into the slot first, while the source is still intact.
@@ -335,6 +409,8 @@ record_step(struct journal *j, struct journal_slot *s)
 	s->prev_dst = (uint64_t)j->prev_dst;
 	s->prev_len = (uint64_t)j->prev_len;
 	s->prev_check = j->prev_check;
+	if (s->phase != 2 && record_edges(j, s) == -1)
+		return -1;
 	off = slot_offset(j, s->seq);
 	if (s->has_data) {
 		hash = XXH3_createState();
@@ -824,11 +900,47 @@ nonce_present(struct journal *j, const struct journal_slot *s)
  * written yet, so every block there must be the original.  The
  * destination itself holds the original or what s writes.
  */
+/* Does piece [from, to) of the destination of move s hold its new octets? */
+static int
+piece_is_new(struct journal *j, const struct journal_slot *s, off_t from,
+    off_t to)
+{
+	uint64_t want;
+	off_t at = from - (off_t)s->dst;
+	int ok;
+
+	want = s->has_data ? region_hash(j, j->jfd, slot_offset(j, s->seq) +
+	    JOURNAL_BLOCK + at, to - from, &ok) :
+	    region_hash(j, j->fd, (off_t)s->src + at, to - from, &ok);
+	return ok && region_has(j, from, to - from, want);
+}
+
+/* The edge pieces of s: as recorded, or (the destination's) newly written. */
+static int
+edges_hold(struct journal *j, const struct journal_slot *s)
+{
+	struct edges e;
+
+	step_edges(j, s, &e);
+	if (!region_has(j, e.below[0], e.below[1] - e.below[0],
+	    s->below_check) || !region_has(j, e.above[0], e.above[1] -
+	    e.above[0], s->above_check))
+		return 0;
+	if (s->kind != STEP_MOVE)
+		return 1;
+	return (region_has(j, e.head[0], e.head[1] - e.head[0],
+	    s->head_check) || piece_is_new(j, s, e.head[0], e.head[1])) &&
+	    (region_has(j, e.tail[0], e.tail[1] - e.tail[0], s->tail_check) ||
+	    piece_is_new(j, s, e.tail[0], e.tail[1]));
+}
+
 static int
 file_is_ours(struct journal *j, const struct journal_slot *s)
 {
 	if (s->seq > 1 && !region_has(j, (off_t)s->prev_dst,
 	    (off_t)s->prev_len, s->prev_check))
+		return 0;
+	if (!edges_hold(j, s))
 		return 0;
 	if (s->kind == STEP_TRUNCATE)
 		return blocks_hold(j, (off_t)(s->new_size + s->nonce_len),
