@@ -79,6 +79,7 @@ struct session {
 	enum state	 state;
 	enum ending	 ending;
 	const struct options *opt;
+	const char	*index_dir;	/* opt's, NULL if the monitor refused it */
 	struct auth_config auth;
 	char		 user[USER_NAME_MAX + 2];	/* one more: too long */
 	int		 have_user;	/* the last reply was USER's +OK */
@@ -591,9 +592,9 @@ index_use_name(enum mbox_index use)
 static const char *
 session_index_path(const struct session *s, char *out, size_t size)
 {
-	if (s->opt->index_dir == NULL ||
-	    index_prepare_dir(s->opt->index_dir, getuid(), getgid()) == -1 ||
-	    index_path_for(s->opt->index_dir, getuid(), out, size) == -1)
+	if (s->index_dir == NULL ||
+	    index_prepare_dir(s->index_dir, getuid(), getgid()) == -1 ||
+	    index_path_for(s->index_dir, getuid(), out, size) == -1)
 		return NULL;
 	return out;
 }
@@ -1358,6 +1359,7 @@ start_privsep(struct session *s, const struct options *opt)
 		}
 		return reply("+OK POP3 server ready.");
 	}
+	s->index_dir = split.index_dir;
 	/* The session: the user now, with the input read ahead. */
 	if (setup_process() == -1)
 		return -1;
@@ -1395,6 +1397,7 @@ main(int argc, char *argv[])
 	 */
 	tzset();
 	s.opt = &opt;
+	s.index_dir = opt.index_dir;
 	s.state = STATE_AUTHORIZATION;
 	s.ending = END_ERROR;
 	s.auth.users_file = opt.users_file;

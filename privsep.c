@@ -844,13 +844,20 @@ monitor_session(const struct privsep_config *config,
 	if (mbox_path_expand(config->mailbox_template, result->account.name,
 	    result->account.home, path, sizeof(path)) == -1)
 		path[0] = '\0';	/* the session reports it */
-	/* The user's own directory for the index, which the session checks. */
+	/*
+	 * The user's own directory for the index, which the session checks.
+	 * Refused here, the session goes without: it must not make one in a
+	 * directory the monitor found unsafe.
+	 */
+	result->index_dir = config->index_dir;
 	if (config->index_dir != NULL && result->account.has_ids &&
 	    index_prepare_dir(config->index_dir, result->account.uid,
-	    result->account.gid) == -1)
+	    result->account.gid) == -1) {
 		syslog(LOG_WARNING, "index directory %s/%lu: %s (going on "
 		    "without)", config->index_dir,
 		    (unsigned long)result->account.uid, strerror(errno));
+		result->index_dir = NULL;
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
 		syslog(LOG_ERR, "socketpair: %s", strerror(errno));
 		_exit(1);

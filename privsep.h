@@ -32,6 +32,7 @@ struct privsep_result {
 	enum privsep_role	role;
 	int			monitor_fd;
 	struct account		account;		/* PRIVSEP_SESSION */
+	const char		*index_dir;	/* NULL: the monitor refused it */
 	char			input[IN_BUFFER_BYTES];	/* pipelined input */
 	size_t			input_len;
 };

@@ -1353,6 +1353,34 @@ def _():
     expect_eq('DIR mode made under umask 077', 0o40711, os.lstat(d).st_mode)
 
 
+@test('index:unsafe-dir-means-no-index')
+def _():
+    # --index-dir: as root, DIR must be root's and writable by neither group
+    # nor others; "if any of that fails the session goes on without an
+    # index".  The monitor's refusal must bind the session, which could
+    # otherwise make DIR/UID itself in a directory the user may write.
+    if not Config.root:
+        raise Skip('the monitor checks DIR only when pop3d is started as root')
+    env = Env('index-unsafe')
+    env.put_mailbox(index_mailbox())
+    cmds = index_cmds(5)
+    cases = [('world-writable', 0, 0o777), ('group-writable', 0, 0o775),
+             ("the user's", Config.uid, 0o755), ('sticky and world-writable', 0, 0o1777)]
+    for what, owner, mode in cases:
+        d = env.dir + '.unsafe-index-' + str(mode)
+        os.mkdir(d)
+        os.chown(d, owner, 0)
+        os.chmod(d, mode)
+        for i in range(2):
+            res = env.run(b''.join(c + b'\r\n' for c in cmds), argv=env.argv(['--index-dir=' + d], debug=True))
+            check_exit(res)
+            use = re.findall(rb'index=(\w+)', res.err)
+            expect_eq('DIR %s, session %d: index use' % (what, i + 1), 'off', use[-1].decode() if use else None)
+        if not re.search(rb'index directory ' + re.escape(d.encode()) + rb'/\d+: .* \(going on without\)', res.err):
+            raise Fail('DIR %s: no warning in the log' % what, R.esc(res.err[-800:]))
+        expect_eq('DIR %s: files made in it' % what, [], os.listdir(d))
+
+
 @test('index:changed-same-size')
 def _():
     # A header changed in place, same length, the file's size kept: the
