@@ -992,6 +992,43 @@ scan_window(struct scan *s)
 }
 
 /*
+ * The file's first line is longer than the window at 0 (it is not
+ * checked, so any length goes, up to what from_len holds): its LF is
+ * looked for window by window, and the message's digest fed as it goes.
+ * Then the scan goes on as after any From_ line.
+ */
+static int
+scan_long_first_line(struct scan *s)
+{
+	const unsigned char *lf;
+	off_t at, body;
+
+	if (scan_begin_message(s, 0, 0) == -1)
+		return MBOX_TEMP;
+	for (;;) {
+		at = s->w0 + (off_t)s->wlen;
+		scan_feed(s, at);
+		if (at == s->size) {
+			body = at;
+			break;
+		}
+		if (scan_load(s, at) == -1)
+			return MBOX_TEMP;
+		lf = memchr(s->buf, '\n', s->wlen);
+		if (lf != NULL) {
+			body = scan_offset(s, lf) + 1;
+			scan_feed(s, body);
+			break;
+		}
+	}
+	if (body > (off_t)UINT32_MAX)
+		return MBOX_PERM;
+	s->msgs[0].from_len = (uint32_t)body;
+	s->cursor = body;
+	return MBOX_OK;
+}
+
+/*
  * Splits the file into messages in one pass of bounded windows, from the
  * From_ line at offset from (0, or where index_resume() stopped trusting
  * the index); each new window starts two bytes before the unfed data, for
@@ -1002,7 +1039,7 @@ static int
 scan_file(struct scan *s, off_t from)
 {
 	size_t line_len;
-	int to_eof;
+	int to_eof, r;
 
 	s->end = 0;
 	if (s->size == 0)
@@ -1010,12 +1047,23 @@ scan_file(struct scan *s, off_t from)
 	/* Loaded with the two octets before, as the next window will be. */
 	if (scan_load(s, from < 2 ? 0 : from - 2) == -1)
 		return MBOX_TEMP;
-	if (scan_from_line(s, s->buf + (from - s->w0), from == 0, &line_len,
-	    &to_eof) != SEPARATOR)
+	switch (scan_from_line(s, s->buf + (from - s->w0), from == 0,
+	    &line_len, &to_eof)) {
+	case SEPARATOR:
+		if (scan_begin_message(s, from, to_eof ? s->size :
+		    from + (off_t)line_len + 1) == -1)
+			return MBOX_TEMP;
+		break;
+	case NEED_MORE:
+		if (from != 0)
+			return MBOX_PERM;
+		r = scan_long_first_line(s);
+		if (r != MBOX_OK)
+			return r;
+		break;
+	case NOT_SEPARATOR:
 		return MBOX_PERM;
-	if (scan_begin_message(s, from, to_eof ? s->size :
-	    from + (off_t)line_len + 1) == -1)
-		return MBOX_TEMP;
+	}
 	while (s->cursor < s->size) {
 		if (scan_load(s, s->fed < 2 ? 0 : s->fed - 2) == -1)
 			return MBOX_TEMP;
