@@ -16,13 +16,15 @@ INSTALL    ?= install
 PKG_CONFIG ?= pkg-config
 
 CFLAGS     ?= -O2 -g
-# Always applied, even when CFLAGS is given on the command line.
+# Always applied, added to CFLAGS, CPPFLAGS, LDFLAGS and LDLIBS from the
+# environment or the command line (a variable set on make's command line
+# cannot be added to with +=, so ours have names of their own).
 # DWARF 4: valgrind 3.19 cannot read clang 14's DWARF 5.
 STDFLAGS    = -std=c17 -Wall -Wextra -Wpedantic -gdwarf-4 $(if $(WERROR),-Werror)
 LIBS        = libbsd-overlay libxcrypt libxxhash libseccomp
-CPPFLAGS   += -D_GNU_SOURCE -DLIBBSD_NETBSD_VIS \
+OURCPPFLAGS = -D_GNU_SOURCE -DLIBBSD_NETBSD_VIS \
               $(shell $(PKG_CONFIG) --cflags $(LIBS))
-LDLIBS     += $(shell $(PKG_CONFIG) --libs $(LIBS))
+OURLDLIBS   = $(shell $(PKG_CONFIG) --libs $(LIBS))
 
 SRCS = pop3d.c io.c mailbox.c index.c journal.c auth.c privsep.c proxy.c \
        sandbox.c
@@ -48,35 +50,35 @@ SAN_FLAGS  = -O1 -g -fno-omit-frame-pointer \
 all: pop3d
 
 pop3d: $(OBJS)
-	$(CC) $(STDFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+	$(CC) $(STDFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(OURLDLIBS) $(LDLIBS)
 
 .c.o:
-	$(CC) $(STDFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(STDFLAGS) $(OURCPPFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(OBJS): $(HDRS)
 
 # The same sources under AddressSanitizer and UndefinedBehaviorSanitizer.
 pop3d-asan: $(SRCS) $(HDRS)
-	$(CC) $(STDFLAGS) $(CPPFLAGS) $(SAN_FLAGS) -o $@ $(SRCS) $(LDLIBS)
+	$(CC) $(STDFLAGS) $(OURCPPFLAGS) $(CPPFLAGS) $(SAN_FLAGS) -o $@ $(SRCS) $(OURLDLIBS) $(LDLIBS)
 
 # Dies by SIGKILL at the N-th write/sync of an update (POP3D_FAULT_AFTER=N);
 # with POP3D_HOSTILE=WHAT a child misbehaves as a compromised one could
 # (privsep.c, hostile()).
 pop3d-fault: $(SRCS) $(HDRS)
-	$(CC) $(STDFLAGS) $(CPPFLAGS) $(CFLAGS) -DPOP3D_FAULT_INJECTION \
-	    -DJOURNAL_CHUNK_BYTES=65536 -o $@ $(SRCS) $(LDLIBS)
+	$(CC) $(STDFLAGS) $(OURCPPFLAGS) $(CPPFLAGS) $(CFLAGS) -DPOP3D_FAULT_INJECTION \
+	    -DJOURNAL_CHUNK_BYTES=65536 -o $@ $(SRCS) $(OURLDLIBS) $(LDLIBS)
 
 # For valgrind, which cannot run under a system-call filter (params.h,
 # SANDBOX_FILTERS): the same code without the filters.
 pop3d-valgrind: $(SRCS) $(HDRS)
-	$(CC) $(STDFLAGS) $(CPPFLAGS) $(CFLAGS) -DSANDBOX_FILTERS=0 \
-	    -o $@ $(SRCS) $(LDLIBS)
+	$(CC) $(STDFLAGS) $(OURCPPFLAGS) $(CPPFLAGS) $(CFLAGS) -DSANDBOX_FILTERS=0 \
+	    -o $@ $(SRCS) $(OURLDLIBS) $(LDLIBS)
 
 # Test build for limits: no login delay, tiny caps (100 messages, 1 MiB).
 pop3d-limits: $(SRCS) $(HDRS)
-	$(CC) $(STDFLAGS) $(CPPFLAGS) $(CFLAGS) -DAUTH_FAILURE_DELAY_MSEC=0 \
+	$(CC) $(STDFLAGS) $(OURCPPFLAGS) $(CPPFLAGS) $(CFLAGS) -DAUTH_FAILURE_DELAY_MSEC=0 \
 	    -DMBOX_MESSAGES_MAX=100 -DMBOX_BYTES_MAX=1048576 \
-	    -o $@ $(SRCS) $(LDLIBS)
+	    -o $@ $(SRCS) $(OURLDLIBS) $(LDLIBS)
 
 check: check-build check-tests check-safety check-explorer check-deploy \
        check-asan check-valgrind check-lint check-fuzz check-deb
@@ -136,7 +138,7 @@ check-lint:
 	mandoc -Tlint -W warning man/pop3d.8
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	    --inline-suppr --std=c11 -D_GNU_SOURCE $(SRCS)
-	clang-tidy --quiet $(SRCS) -- $(STDFLAGS) $(CPPFLAGS)
+	clang-tidy --quiet $(SRCS) -- $(STDFLAGS) $(OURCPPFLAGS) $(CPPFLAGS)
 
 # Line coverage of the suite (gcov): make coverage, then read coverage.txt.
 # The suites run once as they are and, when root, once more as nobody

@@ -557,6 +557,46 @@ def run_cli(args, timeout=10):
     return p
 
 
+def make_dry_run(targets, args=(), env_flags=None):
+    """The commands `make -n -B` would run in the source tree."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ('MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'CFLAGS', 'CPPFLAGS', 'LDFLAGS', 'LDLIBS')}
+    env.update(env_flags or {})
+    top = os.path.dirname(R.HERE)
+    p = subprocess.run(['make', '-n', '-B', '-C', top] + list(args) + list(targets), env=env,
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+    if p.returncode != 0:
+        raise Fail('make -n failed', p.stderr.decode('utf-8', 'replace')[-1500:])
+    return [ln for ln in p.stdout.decode().split('\n') if re.match(r'^(cc|gcc|clang)\b', ln)]
+
+
+@test('build:flags-kept-and-added-to')
+def _():
+    # README: "CFLAGS, CPPFLAGS and LDFLAGS from the environment or the
+    # command line are kept and added to, never replaced" (the build of
+    # pop3d: make, make install).
+    user = {'CFLAGS': '-O1 -DPROMISE_CFLAGS', 'CPPFLAGS': '-DPROMISE_CPPFLAGS',
+            'LDFLAGS': '-Wl,-z,relro'}
+    ours_cc = ['-std=c17', '-Wall', '-D_GNU_SOURCE', '-DLIBBSD_OVERLAY']
+    ours_ld = ['-std=c17', '-lxxhash', '-lcrypt', '-lbsd']
+    for how in ('command line', 'environment'):
+        if how == 'command line':
+            cmds = make_dry_run(['pop3d'], ['%s=%s' % kv for kv in user.items()])
+        else:
+            cmds = make_dry_run(['pop3d'], env_flags=user)
+        compiles = [c for c in cmds if ' -c ' in c]
+        links = [c for c in cmds if ' -c ' not in c]
+        expect_eq('%s: compiler and linker commands' % how, (7, 1), (len(compiles), len(links)))
+        for c in compiles:
+            missing = [w for w in ours_cc + ['-DPROMISE_CPPFLAGS', '-O1', '-DPROMISE_CFLAGS']
+                       if w not in c.split()]
+            if missing:
+                raise Fail('%s: %s missing from: %s' % (how, ' '.join(missing), c))
+        missing = [w for w in ours_ld + ['-Wl,-z,relro', '-O1'] if w not in links[0].split()]
+        if missing:
+            raise Fail('%s: %s missing from: %s' % (how, ' '.join(missing), links[0]))
+
+
 @test('cli:help')
 def _():
     p = run_cli(['--help'])
