@@ -102,13 +102,29 @@ parse_id(const char *s, unsigned long *value_r)
 	return 0;
 }
 
+/* Why an entry's uid and gid fields (n fields in all) cannot be used. */
+static const char *
+ids_refusal(char *const fields[], int n)
+{
+	unsigned long id;
+
+	if (fields[2][0] == '\0')
+		return "no uid for user";
+	if (n < 4 || fields[3][0] == '\0')
+		return "no gid for user";
+	if (parse_id(fields[2], &id) == -1 || parse_id(fields[3], &id) == -1)
+		return "bad uid/gid field";
+	return NULL;
+}
+
 /*
  * Finds name in a users file: "name:hash[:uid:gid:gecos:home:shell]".
- * Returns 1 found, 0 not found, -1 the file could not be read.
+ * Returns 1 found, 0 not found, -1 the file could not be read; a found
+ * entry that cannot be used gets *reason_r.
  */
 static int
 users_file_lookup(const char *path, const char *name, struct account *a,
-    char *hash, size_t hash_size)
+    char *hash, size_t hash_size, const char **reason_r)
 {
 	char line[USERS_LINE_MAX + 2], *fields[7], *p;
 	unsigned long uid, gid;
@@ -148,10 +164,10 @@ users_file_lookup(const char *path, const char *name, struct account *a,
 			a->gid = (gid_t)gid;
 			a->has_ids = 1;
 		} else if (n > 2)
-			hash[0] = '\0';		/* malformed ids: refuse */
+			*reason_r = ids_refusal(fields, n);
 		if (n >= 6 && strlcpy(a->home, fields[5], sizeof(a->home)) >=
 		    sizeof(a->home))
-			hash[0] = '\0';
+			*reason_r = "home directory too long";
 	}
 	if (ferror(fp))
 		found = -1;
@@ -306,7 +322,7 @@ auth_check_password(const struct auth_config *config, const char *name,
 		found = 0;
 	else if (config->users_file != NULL)
 		found = users_file_lookup(config->users_file, name, a, hash,
-		    sizeof(hash));
+		    sizeof(hash), &refusal);
 	else
 		found = system_lookup(name, a, hash, sizeof(hash), &refusal);
 	if (config->users_file == NULL)

@@ -518,6 +518,117 @@ def _():
             raise Fail('the log contains a password (%s)' % pw.decode(), R.esc(res.err, 2000))
 
 
+@test('log:refusal-reasons', weight=10)
+def _():
+    # "Every refusal gives the client the same reply as a wrong password;
+    # the log records the real reason."  Three refused logins per
+    # connection (the cap), each with its own line.
+    env = Env('log-reasons')
+    u, g, d = Config.uid, Config.gid, env.dir
+    h = R.H_SECRET
+    env.write_users(('emptyuid:%s::%d::%s:/bin/sh\n' % (h, g, d) +
+                     'emptygid:%s:%d:::%s:/bin/sh\n' % (h, u, d) +
+                     'baduid:%s:12x:%d::%s:/bin/sh\n' % (h, g, d) +
+                     'uidonly:%s:%d\n' % (h, u) +
+                     'nomethod:$9$salt$hash:%d:%d::%s:/bin/sh\n' % (u, g, d)).encode())
+    want = [(b'alice', b'wrong password', b'wrong'),
+            (b'locked', b'account locked', b'secret'), (b'star', b'account locked', b'secret'),
+            (b'nopass', b'no usable password', b''), (b'nomethod', b'unsupported password hash', b'secret'),
+            (b'emptyuid', b'no uid for user', b'secret'), (b'emptygid', b'no gid for user', b'secret'),
+            (b'baduid', b'bad uid/gid field', b'secret'), (b'uidonly', b'no gid for user', b'secret')]
+    if Config.root:
+        want += [(b'nouid', b'no uid for user', b'secret'), (b'rootuid', b'uid 0 refused', b'secret')]
+    else:
+        want += [(b'rootuid', b"uid/gid differ from the server's", b'secret')]
+    for k in range(0, len(want), 3):
+        group = want[k:k + 3]
+        data = b''.join(b'USER %s\r\nPASS %s\r\n' % (n, pw) for n, _, pw in group)
+        res = env.run(data, debug=True)
+        check_exit(res)
+        expect_eq('replies', GREETING + (b'+OK Send your password.\r\n' + ERR_AUTH + b'\r\n') * len(group),
+                  res.out)
+        for name, reason, _ in group:
+            if not re.search(rb'login failed: rip=unknown user=' + name + rb' reason=' + re.escape(reason) + rb'\n',
+                             res.err):
+                got = re.findall(rb'login failed: rip=unknown user=' + name + rb' reason=[^\n]*', res.err)
+                raise Fail('%s: expected reason=%s in the log' % (name.decode(), reason.decode()),
+                           R.esc(b'\n'.join(got) or res.err[-600:], 800))
+    argv = env.argv(debug=True)
+    argv[argv.index(env.users)] = env.dir + '.no-such-users-file'
+    res = env.run(b'USER alice\r\nPASS secret\r\n', argv=argv)
+    check_exit(res)
+    expect_eq('replies without a users file', GREETING + b'+OK Send your password.\r\n' + ERR_AUTH + b'\r\n',
+              res.out)
+    if b'user=<unknown> reason=users file unreadable\n' not in res.err:
+        raise Fail('no reason=users file unreadable in the log', R.esc(res.err[-600:], 800))
+
+
+def with_system_accounts(env, accounts):
+    """argv prefix that runs a command with /etc/passwd and /etc/shadow
+    holding the system's accounts plus accounts [(name, uid, shadow fields
+    after the name)], bind-mounted in a private mount namespace: the
+    machine's files are never changed."""
+    pw, sh = env.dir + '.passwd', env.dir + '.shadow'
+    with open('/etc/passwd') as f:
+        real = f.read()
+    with open(pw, 'w') as f:
+        f.write(real + ''.join('%s:x:%d:%d::%s:/usr/sbin/nologin\n' % (n, uid, uid, env.dir)
+                               for n, uid, _ in accounts))
+    with open('/etc/shadow') as f:
+        real = f.read()
+    with open(sh, 'w') as f:
+        f.write(real + ''.join('%s:%s\n' % (n, fields) for n, _, fields in accounts))
+    os.chmod(sh, 0o600)
+    return ['unshare', '-m', '--propagation', 'private', 'sh', '-c',
+            'mount --bind "$1" /etc/passwd && mount --bind "$2" /etc/shadow && shift 2 && exec "$@"',
+            'sh', pw, sh]
+
+
+@test('auth:system-account-refusals', weight=8)
+def _():
+    # DESCRIPTION's refusals of system accounts (getpwnam + getspnam): a
+    # locked hash (usermod -L), an expiry date passed (chage -E), a password
+    # that must be changed (chage -d 0) or has expired (chage -M), a uid
+    # below --min-uid; each looks like a wrong password to the client and
+    # the log says which it was.  A good account logs in.
+    if not Config.root:
+        raise Skip('needs root (a private mount namespace over /etc/passwd and /etc/shadow)')
+    if not shutil.which('unshare'):
+        raise Skip('unshare (util-linux) not installed')
+    env = Env('auth-system')
+    h = R.H_SECRET
+    today = int(time.time() // 86400)
+    accounts = [('p3sgood', 1500, '%s:%d:0:99999:7:::' % (h, today - 1)),
+                ('p3slocked', 1501, '!%s:%d:0:99999:7:::' % (h, today - 1)),
+                ('p3sexpired', 1502, '%s:%d:0:99999:7::%d:' % (h, today - 10, today - 1)),
+                ('p3schange', 1503, '%s:0:0:99999:7:::' % h),
+                ('p3spwold', 1504, '%s:%d:0:30:7:::' % (h, today - 100)),
+                ('p3slowuid', 999, '%s:%d:0:99999:7:::' % (h, today - 1))]
+    prefix = with_system_accounts(env, accounts)
+    base = Config.wrapper + [Config.pop3d, '-d', '-m', env.dir + '/%u', '--index-dir=none']
+    want = [(b'p3slocked', b'account locked'), (b'p3sexpired', b'account expired'),
+            (b'p3schange', b'password must be changed'), (b'p3spwold', b'password expired'),
+            (b'p3slowuid', b'uid below minimum')]
+    for k in range(0, len(want), 3):
+        group = want[k:k + 3]
+        res = env.run(b''.join(b'USER %s\r\nPASS secret\r\n' % n for n, _ in group), argv=prefix + base)
+        check_exit(res)
+        expect_eq('replies', GREETING + (b'+OK Send your password.\r\n' + ERR_AUTH + b'\r\n') * len(group),
+                  res.out)
+        for name, reason in group:
+            if not re.search(rb'login failed: rip=unknown user=' + name + rb' reason=' + re.escape(reason) + rb'\n',
+                             res.err):
+                got = re.findall(rb'login failed: rip=unknown user=' + name + rb' reason=[^\n]*', res.err)
+                raise Fail('%s: expected reason=%s in the log' % (name.decode(), reason.decode()),
+                           R.esc(b'\n'.join(got) or res.err[-600:], 800))
+    res = env.run(b'USER p3sgood\r\nPASS secret\r\nQUIT\r\n', argv=prefix + base)
+    check_exit(res)
+    expect_eq('a good system account', GREETING + login_reply(0, 0) + b'+OK Bye.\r\n', res.out)
+    res = env.run(b'USER p3slowuid\r\nPASS secret\r\nQUIT\r\n', argv=prefix + base + ['--min-uid=999'])
+    check_exit(res)
+    expect_eq('uid 999 with --min-uid=999', GREETING + login_reply(0, 0) + b'+OK Bye.\r\n', res.out)
+
+
 @test('log:unknown-user-not-logged', weight=2)
 def _():
     env = Env('log-unknown')
