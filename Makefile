@@ -41,6 +41,7 @@ CHECK_DEPS = $(BUILD_DEPS) clang libclang-rt-14-dev llvm valgrind cppcheck \
              procmail liblockfile-bin fetchmail mpop getmail6 \
              libmail-pop3client-perl libnet-perl llvm-14 openbsd-inetd \
              tcpd fail2ban python3-systemd util-linux haproxy mount e2fsprogs \
+             strace \
              $(DEB_DEPS)
 SUDO       = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

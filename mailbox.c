@@ -362,7 +362,7 @@ dotlock_touch_if_due(struct mailbox *mb)
 	if (mb == NULL || !mb->dotlock_held)
 		return;
 	now = time(NULL);
-	if (now - mb->dotlock_touched < DOTLOCK_TOUCH_SEC / 2)
+	if (now - mb->dotlock_touched < DOTLOCK_TOUCH_SEC)
 		return;
 	(void)mb->spool->dotlock_touch(mb);
 	mb->dotlock_touched = now;
@@ -380,20 +380,50 @@ fcntl_lock(int fd, short type)
 }
 
 /*
+ * Has the busy dotlock's holder shown progress since the last look (*seen)?
+ * pop3d touches a dotlock it holds every DOTLOCK_TOUCH_SEC while it scans
+ * or updates, and a new holder makes a new file.  Time stamps are a hint
+ * here, for how long to wait, never for what to do with the mailbox.
+ */
+static int
+dotlock_progressed(const struct mailbox *mb, struct stat *seen)
+{
+	struct stat st;
+	int moved;
+
+	if (lstat(mb->lock_path, &st) == -1)
+		return 0;
+	moved = seen->st_ino != 0 && (st.st_ino != seen->st_ino ||
+	    st.st_mtim.tv_sec != seen->st_mtim.tv_sec ||
+	    st.st_mtim.tv_nsec != seen->st_mtim.tv_nsec);
+	*seen = st;
+	return moved;
+}
+
+/*
  * Takes both locks without ever waiting on one while holding the other
  * (Debian Policy 11.6): MTAs take the dotlock first, mutt and Python's
  * mailbox take fcntl first, and only backing off keeps them all moving.
+ * Another session's long scan or update keeps us waiting while it goes
+ * on: it cannot be told from a stuck holder but by its progress.
  */
 static int
 lock_acquire(struct mailbox *mb, int fd, short type)
 {
-	long long deadline = now_msec() + LOCK_WAIT_SEC * 1000LL;
+	long long start = now_msec(), deadline = start + LOCK_WAIT_SEC * 1000LL;
+	struct stat seen;
 	int r;
 
+	memset(&seen, 0, sizeof(seen));
 	for (;;) {
 		r = dotlock_try(mb);
 		if (r == -1)
 			return MBOX_TEMP;
+		if (r == 1 && dotlock_progressed(mb, &seen)) {
+			deadline = now_msec() + LOCK_WAIT_SEC * 1000LL;
+			if (deadline > start + LOCK_WAIT_MAX_SEC * 1000LL)
+				deadline = start + LOCK_WAIT_MAX_SEC * 1000LL;
+		}
 		if (r == 0) {
 			if (fcntl_lock(fd, type) == 0)
 				return MBOX_OK;

@@ -92,9 +92,12 @@
 /*
  * Locking (Debian Policy 11.6): both locks non-blocking, a random back-off
  * between attempts, and a bounded total wait so a stuck delivery agent
- * produces an answer rather than a hung client.
+ * produces an answer rather than a hung client.  The wait is
+ * LOCK_WAIT_SEC from the last sign of progress of the dotlock's holder
+ * (a touch, or a new holder), and LOCK_WAIT_MAX_SEC in all.
  */
 #define LOCK_WAIT_SEC			10
+#define LOCK_WAIT_MAX_SEC		600
 #define LOCK_BACKOFF_MIN_MSEC		50
 #define LOCK_BACKOFF_MAX_MSEC		250
 /* liblockfile's rule: a dotlock untouched for 5 minutes is stale. */
@@ -104,8 +107,12 @@
  * path is something else and is never broken as a stale lock.
  */
 #define DOTLOCK_SIZE_MAX		32
-/* A holder touches its dotlock at least this often (every breaker's rule). */
-#define DOTLOCK_TOUCH_SEC		60
+/*
+ * pop3d touches a dotlock it holds this often during a scan or an update:
+ * far more often than any breaker's stale rule needs, and often enough
+ * that a waiting session sees the progress (LOCK_WAIT_SEC).
+ */
+#define DOTLOCK_TOUCH_SEC		1
 
 /*
  * Caps on what one session serves.  Past them the first messages up to the

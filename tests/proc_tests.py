@@ -1081,6 +1081,119 @@ def _():
     fresh_lock_test('no pid', b'')
 
 
+def touching_holder(env, touch_for, hold_for):
+    """A dotlock holder (a live pid) that touches the lock every second
+    for touch_for seconds, as pop3d does during a long scan or update, and
+    removes it after hold_for seconds (never, if None)."""
+    with open(env.lock, 'wb') as f:
+        f.write(b'%d\n' % os.getpid())
+    R.chown(env.lock)
+    stop = threading.Event()
+
+    def run():
+        t0 = time.monotonic()
+        while not stop.wait(1):
+            t = time.monotonic() - t0
+            if hold_for is not None and t >= hold_for:
+                os.unlink(env.lock)
+                return
+            if t < touch_for:
+                os.utime(env.lock)
+    th = threading.Thread(target=run, daemon=True)
+    th.start()
+    return stop, th
+
+
+@test('lock:waits-while-the-holder-makes-progress', weight=20)
+def _():
+    # STANDARDS: another session of the same user does not cause [IN-USE]
+    # while its scan or update goes on.  A holder that touches the dotlock
+    # every second for 14 s and then releases it: the login waits it out.
+    env = Env('lock-progress')
+    env.put_mailbox(f1())
+    stop, th = touching_holder(env, 14, 14)
+    t0 = time.monotonic()
+    try:
+        res = env.run(LOGIN + b'STAT\r\nQUIT\r\n', timeout=40)
+    finally:
+        stop.set()
+        th.join()
+    elapsed = time.monotonic() - t0
+    check_exit(res)
+    expect_eq('session output while the holder makes progress for 14 s',
+              GREETING + login_reply(2, 52) + b'+OK 2 52\r\n+OK Bye.\r\n', res.out)
+    if elapsed < 13:
+        raise Fail('logged in after %.1f s, while the lock was still held' % elapsed)
+    check_no_lock(env)
+
+
+@test('lock:second-login-waits-for-a-slow-scan', weight=25)
+def _():
+    # STANDARDS: another POP3 session of the same user does not cause
+    # [IN-USE].  Session A's scan of a 4 MB mailbox is slowed to about 12 s
+    # (strace delays each 64 KiB pread by 0.2 s); session B logs in while A
+    # holds the locks, and must wait for it rather than give up after 10 s.
+    if not shutil.which('strace'):
+        raise Skip('strace not installed')
+    env = Env('lock-slow-scan')
+    msg = b'From a@example.org Mon Jan  1 00:00:00 2024\nSubject: x\n\n' + b'y' * 1000 + b'\n'
+    data = b'\n'.join([msg] * 3900)
+    env.put_mailbox(data)
+    n = len(data) // 65536 + 1
+    slow = ['strace', '-f', '-qq', '-o', '/dev/null', '-e', 'trace=pread64',
+            '-e', 'inject=pread64:delay_exit=200000'] + env.argv(['--index-dir=none'])
+    out = {}
+
+    def session_a():
+        out['a'] = env.run(LOGIN + b'STAT\r\nQUIT\r\n', argv=slow, timeout=60)
+    ta = threading.Thread(target=session_a)
+    ta.start()
+    try:
+        for _ in range(100):
+            if os.path.exists(env.lock):
+                break
+            time.sleep(0.05)
+        else:
+            raise Fail('session A never took the dotlock')
+        t0 = time.monotonic()
+        b = env.run(LOGIN + b'STAT\r\nQUIT\r\n', args=['--index-dir=none'], timeout=60)
+        elapsed = time.monotonic() - t0
+    finally:
+        ta.join()
+    total = 3900 * len(b'Subject: x\r\n\r\n' + b'y' * 1000 + b'\r\n')
+    ok = GREETING + login_reply(3900, total) + b'+OK 3900 %d\r\n+OK Bye.\r\n' % total
+    check_exit(out['a'])
+    check_exit(b)
+    expect_eq('session A (slow scan)', ok, out['a'].out)
+    expect_eq('session B, logging in during A\'s scan', ok, b.out)
+    if elapsed < 0.2 * n * 0.8:
+        raise Fail('session B logged in after %.1f s, before A\'s scan (about %.0f s) could end'
+                   % (elapsed, 0.2 * n))
+
+
+@test('lock:gives-up-10s-after-the-last-progress', weight=20)
+def _():
+    # LOCKING: the wait ends 10 s after the holder's last sign of progress.
+    env = Env('lock-stalled')
+    env.put_mailbox(f1())
+    before = env.snapshot()
+    stop, th = touching_holder(env, 5, None)
+    t0 = time.monotonic()
+    try:
+        res = env.run(LOGIN + b'STAT\r\n', close_stdin=False, timeout=40)
+    finally:
+        stop.set()
+        th.join()
+    elapsed = time.monotonic() - t0
+    check_exit(res)
+    expect_eq('session output when the holder stalls', GREETING + b'+OK Send your password.\r\n' +
+              ERR_INUSE + b'\r\n', res.out)
+    if not 13.5 <= elapsed <= 17 * Config.scale:
+        raise Fail('[IN-USE] after %.1f s; expected about 15 s (10 s after the last touch at 5 s)' % elapsed)
+    os.unlink(env.lock)
+    check_after(env, 'unchanged', before)
+
+
 @test('lock:fcntl-lock-in-use', weight=20)
 def _():
     env = Env('lock-fcntl')
