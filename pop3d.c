@@ -1361,14 +1361,25 @@ start_privsep(struct session *s, const struct options *opt)
 	}
 	s->index_dir = split.index_dir;
 	/* The session: the user now, with the input read ahead. */
-	if (setup_process() == -1)
+	if (setup_process() == -1) {
+		syslog(LOG_ERR, "session: %s", strerror(errno));
 		return -1;
+	}
 	io_init(opt->timeout_sec);
 	io_give_input(split.input, split.input_len);
 	auth_escape_name(split.account.name, s->log_user, sizeof(s->log_user));
 	(void)start_transaction(s, &split.account);
 	explicit_bzero(&split, sizeof(split));
 	return 0;
+}
+
+/* The reply of a process that could not set itself up; exits 1. */
+static int
+server_unavailable(void)
+{
+	(void)reply("-ERR [SYS/TEMP] Server unavailable.");
+	(void)io_flush();
+	return 1;
 }
 
 int
@@ -1413,13 +1424,15 @@ main(int argc, char *argv[])
 	}
 	io_init(opt.timeout_sec);
 	io_set_deadline(opt.login_timeout_sec);
-	if (setup_process() == -1 || auth_init() == -1 ||
-	    (geteuid() == 0 && start_privsep(&s, &opt) == -1)) {
+	if (setup_process() == -1 || auth_init() == -1) {
 		syslog(LOG_ERR, "cannot set up the process: %s",
 		    strerror(errno));
-		(void)reply("-ERR [SYS/TEMP] Server unavailable.");
-		(void)io_flush();
-		return 1;
+		return server_unavailable();
+	}
+	/* privsep.c has logged what was wrong: errno may be stale here. */
+	if (geteuid() == 0 && start_privsep(&s, &opt) == -1) {
+		syslog(LOG_ERR, "cannot set up the process");
+		return server_unavailable();
 	}
 	if (s.monitor_fd == -1 && (session_proxy(&s) == -1 ||
 	    reply("+OK POP3 server ready.") == -1))

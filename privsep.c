@@ -1112,12 +1112,14 @@ privsep_start(const struct privsep_config *config,
 	if (prelogin_identity(config, &prelogin, &root) == -1)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		syslog(LOG_ERR, "socketpair: %s", strerror(errno));
 		(void)close(root);
 		return -1;
 	}
 	monitor_signals();
 	pid = fork();
 	if (pid == -1) {
+		syslog(LOG_ERR, "fork: %s", strerror(errno));
 		(void)close(root);
 		return -1;
 	}

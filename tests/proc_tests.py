@@ -708,6 +708,33 @@ def _():
             raise Fail('%s: %s missing from: %s' % (how, ' '.join(missing), links[0]))
 
 
+@test('cli:setup-failure-names-the-cause')
+def _():
+    # EXIT STATUS and DIAGNOSTICS: a server that cannot set itself up
+    # answers [SYS/TEMP] Server unavailable, exits 1, and logs a line that
+    # names the problem, then "cannot set up the process" with no stale
+    # errno text ("Success", "File exists").
+    if not Config.root:
+        raise Skip('privilege separation (and its set-up) needs root')
+    env = Env('cli-setup')
+    bad = env.dir + '.chroot'
+    os.mkdir(bad)
+    os.chmod(bad, 0o777)
+    cases = [(['--privsep-user=p3nosuchuser'], rb'privsep user p3nosuchuser: no such user'),
+             (['--privsep-user=root'], rb'privsep user root: must not be root'),
+             (['--chroot=' + bad], rb'chroot directory ' + re.escape(bad.encode()) +
+              rb': missing, not owned by root or writable by others')]
+    for args, named in cases:
+        res = env.run(b'USER alice\r\nPASS secret\r\n', args=args, debug=True)
+        expect_eq('%s: reply' % args[0], b'-ERR [SYS/TEMP] Server unavailable.\r\n', res.out)
+        expect_eq('%s: exit status' % args[0], 1, res.rc)
+        lines = res.err.split(b'\n')
+        at = [i for i, ln in enumerate(lines) if re.search(named + rb'$', ln)]
+        if not at or at[-1] + 1 >= len(lines) or not lines[at[-1] + 1].endswith(b'cannot set up the process'):
+            raise Fail('%s: the log does not name the problem, then "cannot set up the process"' % args[0],
+                       R.esc(res.err[-600:], 800))
+
+
 @test('cli:help')
 def _():
     p = run_cli(['--help'])
