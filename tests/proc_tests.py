@@ -735,6 +735,25 @@ def _():
                        R.esc(res.err[-600:], 800))
 
 
+@test('cli:recover-other-options')
+def _():
+    # --recover: "The other options are checked as on any command line,
+    # then ignored."
+    env = Env('cli-recover')
+    env.put_mailbox(f1())
+    before = env.snapshot()
+    p = run_cli(['-t', '5', '-m', '/nonexistent/%u', '--index-dir=none', '-f', '/nonexistent',
+                 '--recover', env.mbox])
+    expect_eq('--recover with other valid options: exit status', 0, p.returncode)
+    expect_eq('--recover with other valid options: output', ('%s: nothing to recover\n' % env.mbox).encode(),
+              p.stdout)
+    p = run_cli(['-t', '0', '--recover', env.mbox])
+    expect_eq('--recover with an invalid -t: exit status', 2, p.returncode)
+    expect_eq('--recover with an invalid -t: output', b'', p.stdout)
+    check_no_lock(env)
+    check_after(env, 'unchanged', before)
+
+
 @test('cli:help')
 def _():
     p = run_cli(['--help'])
