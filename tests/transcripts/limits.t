@@ -67,6 +67,26 @@ S: +OK Logged in, 2 messages (52 octets).
 S: +OK Message deleted.
 S*20: -ERR Unknown command.
 
+=== twenty-well-formed-errors-after-login-close
+# LIMITS: well-formed commands answered -ERR for the command itself (no such
+# message, a deleted message) count like malformed ones.  The DELE that got
+# +OK is not carried out.
+# close: server
+C: USER alice
+C: PASS secret
+C: DELE 1
+C*10: RETR 9
+C*5: DELE 1
+C*5: TOP 1 0
+C: QUIT
+S: +OK POP3 server ready.
+S: +OK Send your password.
+S: +OK Logged in, 2 messages (52 octets).
+S: +OK Message deleted.
+S*10: -ERR No such message.
+S*5: -ERR Message is deleted.
+S*5: -ERR Message is deleted.
+
 === nineteen-bad-commands-after-login
 C: USER alice
 C: PASS secret
