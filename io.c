@@ -147,6 +147,13 @@ io_bytes_written(void)
 	return written;
 }
 
+/* Octets sent plus those still in the output buffer. */
+unsigned long long
+io_bytes_queued(void)
+{
+	return written + out_len;
+}
+
 enum io_status
 io_failure(void)
 {

@@ -28,6 +28,7 @@ int		io_reply(const char *fmt, ...)
 int		io_flush(void);
 enum io_status	io_failure(void);
 unsigned long long io_bytes_written(void);
+unsigned long long io_bytes_queued(void);
 int		io_line_waiting(void);
 size_t		io_take_input(char *buf, size_t size);
 void		io_give_input(const char *buf, size_t len);

@@ -92,7 +92,8 @@ struct session {
 	struct mailbox	 mb;
 	size_t		 live_count;	/* messages not marked deleted */
 	off_t		 live_octets;
-	size_t		 retrieved;
+	size_t		 retrieved;	/* RETRs answered; see retrieved_sent() */
+	unsigned long long sent_at_login;	/* octets before the login reply */
 	size_t		 deleted;	/* removed at UPDATE */
 	int		 check_holds;	/* pipelined: see cmd_dele() */
 	int		 check_holds_next;
@@ -618,6 +619,7 @@ start_transaction(struct session *s, const struct account *a)
 	const char *reason;
 	int r;
 
+	s->sent_at_login = io_bytes_queued();
 	io_set_deadline(0);	/* logged in: -t alone from now on */
 	if (auth_become_user(a, &reason) == -1)
 		return session_unavailable(s, reason);
@@ -814,6 +816,47 @@ locate(struct session *s, size_t i)
 	}
 }
 
+/*
+ * Where the reply of each of the last RETRs ended in the output, for the
+ * logout line: a RETR counts as retrieved once its reply was written.  The
+ * replies not yet written are in the output buffer, which holds at most
+ * this many of the shortest ("+OK 0 octets", ".").
+ */
+#define RETR_ENDS_MAX	(OUT_BUFFER_BYTES / 17 + 1)
+static unsigned long long retr_ends[RETR_ENDS_MAX];
+
+static void
+retrieved_one(struct session *s)
+{
+	retr_ends[s->retrieved % RETR_ENDS_MAX] = io_bytes_queued();
+	s->retrieved++;
+}
+
+/* The RETRs whose whole reply was written to the connection. */
+static size_t
+retrieved_sent(const struct session *s)
+{
+	unsigned long long sent = io_bytes_written();
+	size_t n = s->retrieved;
+
+	while (n > 0 && s->retrieved - n < RETR_ENDS_MAX &&
+	    retr_ends[(n - 1) % RETR_ENDS_MAX] > sent)
+		n--;
+	return n;
+}
+
+/*
+ * Octets written from the login's reply on: without privilege separation
+ * the greeting and the USER reply were this process's too.
+ */
+static unsigned long long
+sent_since_login(const struct session *s)
+{
+	unsigned long long sent = io_bytes_written();
+
+	return sent > s->sent_at_login ? sent - s->sent_at_login : 0;
+}
+
 /* RETR n, and TOP n lines. */
 static int
 retrieve(struct session *s, size_t i, int top, uint64_t lines)
@@ -850,7 +893,7 @@ retrieve(struct session *s, size_t i, int top, uint64_t lines)
 	if (io_write(".\r\n", 3) == -1)
 		return -1;
 	if (!top)
-		s->retrieved++;
+		retrieved_one(s);
 	s->check_holds_next = io_line_waiting();
 	return 0;
 }
@@ -1442,8 +1485,9 @@ main(int argc, char *argv[])
 	if (s.log_user[0] != '\0' && s.mb.path[0] != '\0')
 		syslog(LOG_INFO, "logout: rip=%s user=%s retrieved=%zu "
 		    "deleted=%zu left=%zu sent=%llu end=%s", s.rip,
-		    s.log_user, s.retrieved, s.deleted, s.mb.count - s.deleted,
-		    io_bytes_written(), ending_name(s.ending));
+		    s.log_user, retrieved_sent(&s), s.deleted,
+		    s.mb.count - s.deleted, sent_since_login(&s),
+		    ending_name(s.ending));
 	if (mbox_save_index(&s.mb) == -1)
 		syslog(LOG_WARNING, "rip=%s user=%s: index %s not saved: %s",
 		    s.rip, s.log_user, s.mb.index_path, strerror(errno));

@@ -629,6 +629,39 @@ def _():
     expect_eq('uid 999 with --min-uid=999', GREETING + login_reply(0, 0) + b'+OK Bye.\r\n', res.out)
 
 
+@test('log:retrieved-counts-messages-sent', weight=2)
+def _():
+    # DIAGNOSTICS: logout's retrieved= counts messages retrieved, i.e. whose
+    # whole reply was sent, not RETRs answered into a buffer that never
+    # reached the client; sent= counts the octets.
+    env = Env('log-retrieved')
+    env.put_mailbox(f1())
+    res = env.run(LOGIN + b'RETR 1\r\nTOP 2 0\r\nRETR 2\r\nQUIT\r\n', debug=True)
+    check_exit(res)
+    m = re.findall(rb'logout: rip=unknown user=alice retrieved=(\d+) deleted=0 left=2 sent=(\d+) end=quit',
+                   res.err)
+    # sent= counts from the login's reply on, with and without privsep.
+    before = len(GREETING + b'+OK Send your password.\r\n')
+    expect_eq('retrieved= and sent= after two RETRs and a TOP', [(b'2', b'%d' % (len(res.out) - before))], m)
+    # The client stops reading after the login replies, then sends two RETRs.
+    s = env.session(debug=True)
+    s.expect(GREETING)
+    s.send(LOGIN)
+    s.expect(login_reply(2, 52))
+    s.p.stdout.close()
+    s.send(b'RETR 1\r\nRETR 2\r\n')
+    rc = s.wait()
+    if rc is None:
+        s.kill()
+        raise Fail('pop3d did not end after its writes failed')
+    s.close_stdin()
+    err = env.stderr()
+    m = re.findall(rb'logout: rip=unknown user=alice retrieved=(\d+) deleted=0 left=2 sent=(\d+) end=(\w+)', err)
+    sent = len(login_reply(2, 52)) - len(b'+OK Send your password.\r\n')
+    expect_eq('retrieved= and sent= when the replies could not be sent', (b'0', b'%d' % sent),
+              m[-1][:2] if len(m) == 2 else m)
+
+
 @test('log:unknown-user-not-logged', weight=2)
 def _():
     env = Env('log-unknown')
