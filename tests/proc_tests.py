@@ -1369,6 +1369,24 @@ def quit_outcome(s, env, ok_after, err_after, what):
         raise Fail('QUIT reply (%s): %r' % (what, reply))
 
 
+@test('update:mailbox-made-unsafe-before-quit')
+def _():
+    # RESPONSE CODES: QUIT answers [SYS/PERM] when the deletions cannot be
+    # carried out because the mailbox now needs an administrator (here it
+    # became world-writable during the session); nothing changes.
+    env = Env('update-unsafe')
+    s = logged_in_session(env)
+    s.send(b'DELE 1\r\n')
+    s.expect(b'+OK Message deleted.\r\n')
+    os.chmod(env.mbox, 0o666)
+    before = env.snapshot()
+    s.send(b'QUIT\r\n')
+    s.expect(b'-ERR [SYS/PERM] Deleted messages not removed, contact your administrator.\r\n', timeout=30)
+    check_exit(s.finish())
+    check_no_lock(env)
+    check_after(env, 'unchanged', before)
+
+
 @test('update:dele-all-with-new-mail')
 def _():
     # E115: everything deleted, new mail arrived meanwhile: only the new mail stays.
