@@ -319,6 +319,8 @@ fill(void)
 	if (in_start > 0) {
 		memmove(in_buf, in_buf + in_start, in_end - in_start);
 		in_end -= in_start;
+		/* The old copy of what moved: it may hold a password. */
+		explicit_bzero(in_buf + in_end, in_start);
 		in_start = 0;
 	}
 	for (;;) {
@@ -364,6 +366,7 @@ io_read_line(char *line, size_t size, size_t *len_r)
 			if (in_end - in_start >= CMD_LINE_MAX) {
 				/* Too long already: drop it, remember. */
 				in_discarding = 1;
+				explicit_bzero(in_buf, in_end);
 				in_start = in_end = 0;
 			}
 			if (fill() == -1)
@@ -374,10 +377,13 @@ io_read_line(char *line, size_t size, size_t *len_r)
 		idle_since = now_msec();
 		if (in_discarding || len + 1 > CMD_LINE_MAX || len >= size) {
 			in_discarding = 0;
+			explicit_bzero(in_buf + in_start, len + 1);
 			in_start += len + 1;
 			return IO_TOO_LONG;
 		}
 		memcpy(line, in_buf + in_start, len);
+		/* No line is kept once read: it may be a password. */
+		explicit_bzero(in_buf + in_start, len + 1);
 		in_start += len + 1;
 		if (len > 0 && line[len - 1] == '\r')
 			len--;

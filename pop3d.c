@@ -10,6 +10,7 @@
  * as the user; the monitor does the few things that need root.
  */
 #include <sys/types.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -1146,8 +1147,13 @@ setup_process(void)
 	struct sigaction sa;
 	struct rlimit rl = { 0, 0 };
 
-	/* No core files: they would hold passwords and mail. */
-	if (setrlimit(RLIMIT_CORE, &rl) == -1)
+	/*
+	 * No core files: they would hold passwords and mail.  The limit stops
+	 * the kernel's own dumps and the pipe helpers that honour it; not
+	 * dumpable, no dump is made at all, even for a core_pattern pipe.
+	 */
+	if (setrlimit(RLIMIT_CORE, &rl) == -1 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
 		return -1;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_IGN;

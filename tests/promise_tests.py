@@ -6,6 +6,7 @@ tests/run, which is __main__ and provides the helpers.
 
 import os
 import re
+import subprocess
 
 import __main__ as R
 from __main__ import Fail, test, expect_eq
@@ -51,3 +52,144 @@ def _():
         for ln in man_example(unit):
             if ln not in have:
                 raise Fail('manual example line not in dist/%s: %s' % (unit, ln))
+
+
+# ----------------------------------------------------------------- memory
+
+def group_pids(pgid):
+    """The processes of a process group (pop3d and its children)."""
+    pids = []
+    for d in os.listdir('/proc'):
+        if not d.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % d, 'rb') as f:
+                st = f.read()
+        except OSError:
+            continue
+        fields = st[st.rindex(b')') + 2:].split()
+        if int(fields[2]) == pgid:
+            pids.append(int(d))
+    return pids
+
+
+def memory_holds(pid, needles):
+    """Which of needles are in the readable memory of pid."""
+    found = set()
+    with open('/proc/%d/maps' % pid) as f:
+        maps = f.read().split('\n')
+    fd = os.open('/proc/%d/mem' % pid, os.O_RDONLY)
+    try:
+        for ln in maps:
+            parts = ln.split()
+            if len(parts) < 2 or parts[1][0] != 'r' or (len(parts) > 5 and parts[5] in ('[vvar]', '[vsyscall]')):
+                continue
+            lo, hi = (int(x, 16) for x in parts[0].split('-'))
+            pos = lo
+            while pos < hi:
+                n = min(hi - pos, 1 << 20)
+                try:
+                    chunk = os.pread(fd, n + 64, pos) if pos + n < hi else os.pread(fd, n, pos)
+                except OSError:
+                    break
+                for x in needles:
+                    if x in chunk:
+                        found.add(x)
+                pos += n
+    finally:
+        os.close(fd)
+    return found
+
+
+def passwords_wiped(as_user):
+    env = R.Env('wiped')
+    env.put_mailbox(R.fixture('F1.mbox'))
+    good = b'Wipe-Me-%d-good-qz' % os.getpid()
+    bad = b'Wipe-Me-%d-bad-qz' % os.getpid()
+    p = subprocess.run(['openssl', 'passwd', '-6', '-salt', 'wipetest', good], capture_output=True, check=True)
+    env.write_users(b'wiper:%s:%d:%d::%s:/bin/sh\n' % (p.stdout.strip(), R.Config.uid, R.Config.gid,
+                                                       env.dir.encode()))
+    s = env.session(as_user=as_user, template=env.dir + '/alice')
+    try:
+        s.expect(R.GREETING)
+        s.send(b'USER wiper\r\nPASS ' + bad + b'\r\n')
+        s.expect(b'+OK Send your password.\r\n' + R.ERR_AUTH + b'\r\n')
+        s.send(b'USER wiper\r\nPASS ' + good + b'\r\nSTAT\r\n')
+        s.expect(b'+OK Send your password.\r\n' + R.login_reply(2, 52)[25:] + b'+OK 2 52\r\n')
+        pids = group_pids(s.p.pid)
+        if not pids:
+            raise Fail('no pop3d process found')
+        for pid in pids:
+            left = memory_holds(pid, [good, bad])
+            if left:
+                raise Fail('pid %d (of %d) still holds %s in memory' % (
+                    pid, len(pids), ' and '.join(sorted(x.decode() for x in left))))
+        s.send(b'QUIT\r\n')
+        s.expect(b'+OK Bye.\r\n')
+        R.check_exit(s.finish())
+    finally:
+        if s.p.poll() is None:
+            s.kill()
+
+
+@test('security:passwords-wiped-from-memory')
+def _():
+    # SECURITY CONSIDERATIONS: "passwords are wiped from memory after use".
+    # A wrong and a right password, then the memory of every pop3d process
+    # (the monitor and the session, as root) is searched for them.
+    if not R.Config.root:
+        raise R.Skip('reading another process\'s memory needs root')
+    passwords_wiped(as_user=False)
+
+
+@test('security:passwords-wiped-from-memory-nonroot')
+def _():
+    if not R.Config.root:
+        raise R.Skip('reading another process\'s memory needs root')
+    passwords_wiped(as_user=True)
+
+
+def no_core_dumps(as_user):
+    env = R.Env('nocore')
+    env.put_mailbox(R.fixture('F1.mbox'))
+    s = env.session(as_user=as_user)
+    try:
+        s.expect(R.GREETING)
+        s.send(R.LOGIN)
+        s.expect(R.login_reply(2, 52))
+        pids = group_pids(s.p.pid)
+        expect_eq('pop3d processes after the login', 1 if as_user else 2, len(pids))
+        for pid in pids:
+            with open('/proc/%d/limits' % pid) as f:
+                core = [ln.split()[4:6] for ln in f if ln.startswith('Max core file size')]
+            expect_eq('pid %d: RLIMIT_CORE (soft, hard)' % pid, [['0', '0']], core)
+            with open('/proc/%d/status' % pid) as f:
+                uid = int([ln for ln in f if ln.startswith('Uid:')][0].split()[1])
+            # The kernel gives the /proc files of a process that is not
+            # dumpable to root: that is how its flag shows from outside.
+            if uid != 0:
+                expect_eq('pid %d (uid %d): owner of /proc/PID/environ (root: not dumpable)' % (pid, uid),
+                          0, os.stat('/proc/%d/environ' % pid).st_uid)
+        s.send(b'QUIT\r\n')
+        s.expect(b'+OK Bye.\r\n')
+        R.check_exit(s.finish())
+    finally:
+        if s.p.poll() is None:
+            s.kill()
+
+
+@test('security:no-core-dumps')
+def _():
+    # SECURITY CONSIDERATIONS: no core files (they would hold passwords and
+    # mail): every process has RLIMIT_CORE 0 and is not dumpable, so not
+    # even a core_pattern pipe gets a dump (unless fs.suid_dumpable is 2).
+    if not R.Config.root:
+        raise R.Skip('needs root to see the processes of other users')
+    no_core_dumps(as_user=False)
+
+
+@test('security:no-core-dumps-nonroot')
+def _():
+    if not R.Config.root:
+        raise R.Skip('needs root to start pop3d as another user')
+    no_core_dumps(as_user=True)
