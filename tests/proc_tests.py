@@ -1387,6 +1387,57 @@ def _():
     check_after(env, 'unchanged', before)
 
 
+def three_messages():
+    return b''.join(b'From m%d@example.org Mon Jan  1 00:00:0%d 2024\nSubject: m%d\n\nbody of m%d\n\n' % (i, i, i, i)
+                    for i in (1, 2, 3))
+
+
+def remove_third(env):
+    """Another session removes message 3 (the last) and QUITs."""
+    res = env.run(LOGIN + b'DELE 3\r\nQUIT\r\n')
+    check_exit(res)
+    if not res.out.endswith(b'+OK Message deleted.\r\n+OK Bye.\r\n'):
+        raise Fail('the other session\'s DELE 3 + QUIT failed', R.esc(res.out))
+
+
+@test('update:pipelined-commands-after-another-session-removed-a-message')
+def _():
+    # README (Concurrent sessions): a RETR, TOP or DELE pipelined behind
+    # another is not checked again first; a RETR of a message that is gone
+    # may get +OK and then a hang-up before the final dot, a DELE +OK, but
+    # no other message's octets are sent or removed in its place.
+    data = three_messages()
+    size = len(b'Subject: m1\r\n\r\nbody of m1\r\n')
+    msg2 = data[data.index(b'From m2'):data.index(b'From m3')]
+    env = Env('pipelined-removed')
+    s = logged_in_session(env, data, n=3, m=3 * size)
+    remove_third(env)
+    s.send(b'DELE 1\r\nDELE 3\r\nQUIT\r\n')
+    out = s.read_to_eof(timeout=30)
+    check_exit(s.finish())
+    if out not in (b'+OK Message deleted.\r\n+OK Message deleted.\r\n+OK Bye.\r\n',
+                   b'+OK Message deleted.\r\n' + ERR_CHANGED + b'\r\n+OK Bye.\r\n'):
+        raise Fail('replies to a pipelined DELE of a message another session removed', R.esc(out or b''))
+    expect_eq('mailbox: message 2 alone', msg2, open(env.mbox, 'rb').read())
+    check_no_lock(env)
+    # The same for RETR: message 3 is gone, message 2 is still there.
+    env = Env('pipelined-removed-retr')
+    s = logged_in_session(env, data, n=3, m=3 * size)
+    remove_third(env)
+    s.send(b'NOOP\r\nRETR 2\r\nRETR 3\r\nQUIT\r\n')
+    out = s.read_to_eof(timeout=30)
+    check_exit(s.finish())
+    retr2 = b'+OK %d octets\r\nSubject: m2\r\n\r\nbody of m2\r\n.\r\n' % size
+    head = b'+OK Nothing to do.\r\n' + retr2
+    if out is None or not out.startswith(head):
+        raise Fail('RETR 2 of a message still in place', R.esc(out or b''))
+    rest = out[len(head):]
+    if rest != ERR_CHANGED + b'\r\n+OK Bye.\r\n' and not (
+            rest.startswith(b'+OK %d octets\r\n' % size) and not rest.endswith(b'\r\n.\r\n')):
+        raise Fail('RETR 3 of a removed message: neither -ERR nor a hang-up before the final dot', R.esc(rest))
+    expect_eq('mailbox after RETRs', data[:data.index(b'From m3')], open(env.mbox, 'rb').read())
+
+
 @test('update:dele-all-with-new-mail')
 def _():
     # E115: everything deleted, new mail arrived meanwhile: only the new mail stays.
