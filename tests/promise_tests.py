@@ -54,6 +54,45 @@ def _():
                 raise Fail('manual example line not in dist/%s: %s' % (unit, ln))
 
 
+@test('build:install-layout')
+def _():
+    # README (Building and installing): what `make install` puts where,
+    # with PREFIX and DESTDIR, and the directories it creates.
+    dest = os.path.join(R.Config.base, 'stage')
+    env = {k: v for k, v in os.environ.items() if k not in ('MAKEFLAGS', 'MFLAGS', 'MAKELEVEL')}
+    p = subprocess.run(['make', '-C', TOP, 'install', 'PREFIX=/usr', 'DESTDIR=' + dest],
+                       capture_output=True, env=env, timeout=300)
+    if p.returncode != 0:
+        raise Fail('make install failed', p.stderr.decode('utf-8', 'replace')[-1500:])
+    want = {'usr/sbin/pop3d': 0o755, 'usr/share/man/man8/pop3d.8': 0o644,
+            'usr/share/doc/pop3d/examples/pop3d.inetd': 0o644,
+            'usr/share/doc/pop3d/examples/pop3d.xinetd': 0o644,
+            'usr/share/doc/pop3d/examples/pop3d.socket': 0o644,
+            'usr/share/doc/pop3d/examples/pop3d@.service': 0o644,
+            'usr/share/doc/pop3d/examples/fail2ban/filter.conf': 0o644,
+            'usr/share/doc/pop3d/examples/fail2ban/jail.conf': 0o644,
+            'var/lib/pop3d': 0o755, 'var/cache/pop3d': 0o711}
+    got = {}
+    for rel in want:
+        try:
+            got[rel] = os.stat(os.path.join(dest, rel)).st_mode & 0o7777
+        except FileNotFoundError:
+            got[rel] = None
+    expect_eq('installed files and modes', want, got)
+    expect_eq('installed manual page', read_top('man/pop3d.8'),
+              open(os.path.join(dest, 'usr/share/man/man8/pop3d.8')).read())
+
+
+@test('docs:make-check-targets')
+def _():
+    # README (Testing): the list of what `make check` runs is the
+    # Makefile's.
+    readme = read_top('README.md')
+    section = readme[readme.index('## Testing'):readme.index('## Performance')]
+    listed = set(re.findall(r'^- `(check-[a-z]+)`', section, re.M))
+    expect_eq('README Testing list vs the check target', sorted(make_check_targets()), sorted(listed))
+
+
 # ----------------------------------------------------------------- memory
 
 def group_pids(pgid):
@@ -149,6 +188,125 @@ def _():
     passwords_wiped(as_user=True)
 
 
+def proc_ids(pid):
+    """(uids, gids, supplementary groups) of a process."""
+    with open('/proc/%d/status' % pid) as f:
+        st = dict(ln.split(':', 1) for ln in f.read().split('\n') if ':' in ln)
+    return ([int(x) for x in st['Uid'].split()], [int(x) for x in st['Gid'].split()],
+            sorted(int(x) for x in st['Groups'].split()))
+
+
+@test('privsep:process-identities')
+def _():
+    # README (Deployment) and SECURITY CONSIDERATIONS: started as root, the
+    # pre-login process runs as --privsep-user (default pop3d if it exists,
+    # else nobody) with its primary group only, chrooted to --chroot (made
+    # 0755 if missing); the session runs as the user with no supplementary
+    # groups; the monitor stays root.
+    if not R.Config.root:
+        raise R.Skip('privilege separation needs root')
+    import pwd
+    try:
+        pre = pwd.getpwnam('pop3d')
+    except KeyError:
+        pre = pwd.getpwnam('nobody')
+    env = R.Env('privsep-ids')
+    env.put_mailbox(R.fixture('F1.mbox'))
+    chroot = env.dir + '.chroot'
+    s = env.session(args=['--chroot=' + chroot])
+    try:
+        s.expect(R.GREETING)
+        pids = sorted(group_pids(s.p.pid))
+        expect_eq('processes before the login', 2, len(pids))
+        monitor = s.p.pid
+        child = [p for p in pids if p != monitor][0]
+        expect_eq('monitor ids', ([0] * 4, [0] * 4), proc_ids(monitor)[:2])
+        expect_eq('pre-login process ids', ([pre.pw_uid] * 4, [pre.pw_gid] * 4, [pre.pw_gid]), proc_ids(child))
+        expect_eq('pre-login process root directory', chroot, os.readlink('/proc/%d/root' % child))
+        st = os.stat(chroot)
+        expect_eq('chroot directory made: owner, mode', (0, 0o40755), (st.st_uid, st.st_mode))
+        s.send(R.LOGIN)
+        s.expect(R.login_reply(2, 52))
+        pids = sorted(group_pids(s.p.pid))
+        expect_eq('processes after the login', 2, len(pids))
+        session = [p for p in pids if p != monitor][0]
+        u, g = R.Config.uid, R.Config.gid
+        expect_eq('session ids', ([u] * 4, [g] * 4, [g]), proc_ids(session))
+        s.send(b'QUIT\r\n')
+        s.expect(b'+OK Bye.\r\n')
+        R.check_exit(s.finish())
+    finally:
+        if s.p.poll() is None:
+            s.kill()
+
+
+def logged_rip(env, extra_env, args=(), family=None):
+    """The rip= of the login line of a session on a pipe, or on a TCP
+    connection over loopback (family AF_INET or AF_INET6 dual-stack)."""
+    import socket
+    e = {k: v for k, v in os.environ.items() if k not in ('REMOTE_ADDR', 'TCPREMOTEIP', 'REMOTE_HOST')}
+    e.update(extra_env)
+    argv = env.argv(list(args), debug=True)
+    if family is None:
+        p = subprocess.run(argv, input=R.LOGIN + b'QUIT\r\n', capture_output=True, env=e, timeout=30)
+        out, err = p.stdout, p.stderr
+    else:
+        lst = socket.socket(family, socket.SOCK_STREAM)
+        if family == socket.AF_INET6:
+            lst.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+            lst.bind(('::', 0))
+        else:
+            lst.bind(('127.0.0.1', 0))
+        lst.listen(1)
+        cli = socket.create_connection(('127.0.0.1', lst.getsockname()[1]), timeout=30)
+        conn, _ = lst.accept()
+        lst.close()
+        p = subprocess.Popen(argv, stdin=conn, stdout=conn, stderr=subprocess.PIPE, env=e)
+        conn.close()
+        cli.sendall(R.LOGIN + b'QUIT\r\n')
+        out = b''
+        while True:
+            chunk = cli.recv(65536)
+            if not chunk:
+                break
+            out += chunk
+        cli.close()
+        err = p.communicate(timeout=30)[1]
+    expect_eq('session output', R.GREETING + R.login_reply(2, 52) + b'+OK Bye.\r\n', out)
+    m = re.findall(rb'login: rip=(\S+) user=alice ', err)
+    if not m:
+        raise Fail('no login line', R.esc(err[-600:], 800))
+    return m[-1].decode()
+
+
+@test('log:client-address')
+def _():
+    # ENVIRONMENT and DIAGNOSTICS: the address comes from getpeername() on
+    # a TCP socket (an IPv4-mapped address shown as IPv4), else from the
+    # first of REMOTE_ADDR, TCPREMOTEIP, REMOTE_HOST that holds a numeric
+    # address, else "unknown"; --trust-env-address puts the environment
+    # first even on a TCP socket.
+    import socket
+    env = R.Env('log-rip')
+    env.put_mailbox(R.fixture('F1.mbox'))
+    cases = [({}, 'unknown'),
+             ({'REMOTE_ADDR': '192.0.2.1', 'TCPREMOTEIP': '192.0.2.2', 'REMOTE_HOST': '192.0.2.3'}, '192.0.2.1'),
+             ({'TCPREMOTEIP': '192.0.2.2', 'REMOTE_HOST': '192.0.2.3'}, '192.0.2.2'),
+             ({'REMOTE_HOST': '2001:db8::1'}, '2001:db8::1'),
+             ({'REMOTE_ADDR': 'client.example.org', 'REMOTE_HOST': '192.0.2.3'}, '192.0.2.3'),
+             ({'REMOTE_ADDR': '192.0.2.1 ; x'}, 'unknown')]
+    for extra, want in cases:
+        expect_eq('rip with %r on a pipe' % extra, want, logged_rip(env, extra))
+    expect_eq('rip on a TCP socket, REMOTE_ADDR set', '127.0.0.1',
+              logged_rip(env, {'REMOTE_ADDR': '192.0.2.9'}, family=socket.AF_INET))
+    expect_eq('rip on a TCP socket with --trust-env-address', '192.0.2.9',
+              logged_rip(env, {'REMOTE_ADDR': '192.0.2.9'}, ['--trust-env-address'], family=socket.AF_INET))
+    expect_eq('rip on a TCP socket with --trust-env-address, nothing in the environment', '127.0.0.1',
+              logged_rip(env, {}, ['--trust-env-address'], family=socket.AF_INET))
+    if socket.has_ipv6:
+        expect_eq('rip of an IPv4-mapped IPv6 peer', '127.0.0.1', logged_rip(env, {}, family=socket.AF_INET6))
+
+
 def no_core_dumps(as_user):
     env = R.Env('nocore')
     env.put_mailbox(R.fixture('F1.mbox'))
@@ -193,3 +351,66 @@ def _():
     if not R.Config.root:
         raise R.Skip('needs root to start pop3d as another user')
     no_core_dumps(as_user=True)
+
+
+# ----------------------------------------------------------------- the map
+
+SUITES = ('run', 'safety', 'launchers', 'clients', 'fuzz', 'make')
+REF_RE = re.compile(r'`(%s):([^`]+)`' % '|'.join(SUITES))
+
+
+def safety_names():
+    """The names tests/safety/run registers, from its own registration."""
+    code = ('import contextlib, io, runpy\n'
+            'ns = runpy.run_path(%r, run_name="safety")\n'
+            'with contextlib.redirect_stdout(io.StringIO()):\n'
+            '    ns["main"]()\n'
+            'print("\\n".join(n for n, _ in ns["TESTS"]))\n') % os.path.join(TOP, 'tests', 'safety', 'run')
+    env = dict(os.environ, POP3D=R.Config.pop3d, SAFETY_FILTER='\x01')
+    p = subprocess.run(['python3', '-c', code], capture_output=True, env=env, timeout=120,
+                       cwd=os.path.join(TOP, 'tests', 'safety'))
+    if p.returncode != 0:
+        raise Fail('cannot list the safety suite\'s tests', p.stderr.decode('utf-8', 'replace')[-1500:])
+    return set(p.stdout.decode().split('\n')) - {''}
+
+
+def shell_default_list(path, var):
+    """The default word list of VAR=${*:-...} in a run script."""
+    m = re.search(var + r'=\$\{\*:-([^}]*)\}', read_top(path))
+    return set(m.group(1).split()) if m else set()
+
+
+def make_check_targets():
+    m = re.search(r'^check:((?:[^\n]*\\\n)*[^\n]*)', read_top('Makefile'), re.M)
+    return set(m.group(1).replace('\\\n', ' ').split()) if m else set()
+
+
+@test('promises:map-names-existing-tests')
+def _():
+    # tests/promises.md names, for every promise of README.md and
+    # man/pop3d.8, the tests that check it.  A test renamed or removed
+    # must not leave a promise pointing at nothing.
+    text = read_top('tests/promises.md')
+    refs = REF_RE.findall(text)
+    if len(refs) < 100:
+        raise Fail('tests/promises.md names only %d tests' % len(refs))
+    known = {'run': {t[0] for t in R.TESTS}}
+    missing = []
+    for suite, name in refs:
+        if suite == 'safety' and 'safety' not in known:
+            known['safety'] = safety_names()
+        if suite == 'launchers' and suite not in known:
+            known[suite] = shell_default_list('tests/launchers/run', 'tests')
+        if suite == 'clients' and suite not in known:
+            known[suite] = shell_default_list('tests/clients/run', 'clients')
+        if suite == 'make' and suite not in known:
+            known[suite] = make_check_targets()
+        if suite == 'fuzz':
+            ok = os.path.exists(os.path.join(TOP, 'fuzz', name + '.c')) and name in read_top('fuzz/Makefile')
+        else:
+            ok = name in known[suite]
+        if not ok:
+            missing.append('%s:%s' % (suite, name))
+    if missing:
+        raise Fail('tests/promises.md names %d tests that do not exist' % len(missing),
+                   '\n'.join(sorted(set(missing))))
