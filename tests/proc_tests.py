@@ -429,6 +429,17 @@ def _():
         expect_login(env, b'nouid')          # not root: runs as itself
 
 
+@test('auth:users-file-ignores-min-uid')
+def _():
+    # --min-uid is not applied to users-file accounts: uid 999 logs in.
+    if not Config.root:
+        raise Skip('--min-uid applies only when pop3d runs as root')
+    env = Env('auth-lowuid')
+    os.chmod(env.dir, 0o777)    # uid 999's session must be able to look in
+    env.write_users(b'lowuid:%s:999:999::%s:/bin/sh\n' % (R.H_SECRET.encode(), env.dir.encode()))
+    expect_login(env, b'lowuid')
+
+
 @test('auth:other-uid')
 def _():
     if Config.root:
@@ -530,8 +541,11 @@ def _():
                      'emptygid:%s:%d:::%s:/bin/sh\n' % (h, u, d) +
                      'baduid:%s:12x:%d::%s:/bin/sh\n' % (h, g, d) +
                      'uidonly:%s:%d\n' % (h, u) +
-                     'nomethod:$9$salt$hash:%d:%d::%s:/bin/sh\n' % (u, g, d)).encode())
-    want = [(b'alice', b'wrong password', b'wrong'),
+                     'nomethod:$9$salt$hash:%d:%d::%s:/bin/sh\n' % (u, g, d)).encode() +
+                    b'x=y\\z:%s:%d:%d::%s:/bin/sh\n' % (h.encode(), u, g, d.encode()))
+    # A name is logged escaped: '=' and '\\' (other octets outside 0x21 to
+    # 0x7e cannot reach a USER command).
+    want = [(b'alice', b'wrong password', b'wrong'), (b'x=y\\z', b'wrong password', b'wrong'),
             (b'locked', b'account locked', b'secret'), (b'star', b'account locked', b'secret'),
             (b'nopass', b'no usable password', b''), (b'nomethod', b'unsupported password hash', b'secret'),
             (b'emptyuid', b'no uid for user', b'secret'), (b'emptygid', b'no gid for user', b'secret'),
@@ -548,9 +562,11 @@ def _():
         expect_eq('replies', GREETING + (b'+OK Send your password.\r\n' + ERR_AUTH + b'\r\n') * len(group),
                   res.out)
         for name, reason, _ in group:
-            if not re.search(rb'login failed: rip=unknown user=' + name + rb' reason=' + re.escape(reason) + rb'\n',
-                             res.err):
-                got = re.findall(rb'login failed: rip=unknown user=' + name + rb' reason=[^\n]*', res.err)
+            name = name.replace(b'\\', b'\\x5c').replace(b'=', b'\\x3d')
+            if not re.search(rb'login failed: rip=unknown user=' + re.escape(name) + rb' reason=' +
+                             re.escape(reason) + rb'\n', res.err):
+                got = re.findall(rb'login failed: rip=unknown user=' + re.escape(name) + rb' reason=[^\n]*',
+                                 res.err)
                 raise Fail('%s: expected reason=%s in the log' % (name.decode(), reason.decode()),
                            R.esc(b'\n'.join(got) or res.err[-600:], 800))
     argv = env.argv(debug=True)
@@ -1234,6 +1250,15 @@ def _():
             time.sleep(0.05)
         else:
             raise Fail('session A never took the dotlock')
+        # LOCKING: the dotlock holds its creator's pid and a newline; as
+        # root that is the monitor (root, pop3d), which makes it.
+        holder = open(env.lock, 'rb').read()
+        if not re.fullmatch(rb'[1-9][0-9]*\n', holder):
+            raise Fail('dotlock content is not a pid and a newline', R.esc(holder))
+        with open('/proc/%d/status' % int(holder)) as f:
+            st = dict(ln.split(':', 1) for ln in f.read().split('\n') if ':' in ln)
+        expect_eq('dotlock holder: name, uid', ('pop3d', 0 if Config.root else os.getuid()),
+                  (st['Name'].strip(), int(st['Uid'].split()[0])))
         t0 = time.monotonic()
         b = env.run(LOGIN + b'STAT\r\nQUIT\r\n', args=['--index-dir=none'], timeout=60)
         elapsed = time.monotonic() - t0
@@ -1436,6 +1461,72 @@ def _():
             rest.startswith(b'+OK %d octets\r\n' % size) and not rest.endswith(b'\r\n.\r\n')):
         raise Fail('RETR 3 of a removed message: neither -ERR nor a hang-up before the final dot', R.esc(rest))
     expect_eq('mailbox after RETRs', data[:data.index(b'From m3')], open(env.mbox, 'rb').read())
+
+
+@test('update:signals-during-the-update-are-held', weight=10)
+def _():
+    # SAFETY (Signals): from the moment the update takes its locks, SIGTERM
+    # and SIGHUP neither interrupt nor abandon it.  The update of a 4 MB
+    # mailbox is slowed by strace (each fdatasync delayed 0.4 s); once its
+    # journal exists both signals go to every pop3d process.
+    if not shutil.which('strace'):
+        raise Skip('strace not installed')
+    env = Env('update-signals')
+    msgs = [b'From m%d@example.org Mon Jan  1 00:00:00 2024\nSubject: %d\n\n' % (i, i) + b'z' * 1000 + b'\n'
+            for i in range(4000)]
+    data = b'\n'.join(msgs)
+    env.put_mailbox(data)
+    slow = ['strace', '-f', '-qq', '-o', '/dev/null', '-e', 'trace=fdatasync,fsync',
+            '-e', 'inject=fdatasync,fsync:delay_exit=400000'] + env.argv(['--index-dir=none'])
+    s = R.Session(env, slow)
+    journal = os.path.join(env.dir, '.alice.pop3d-journal')
+    try:
+        s.expect(GREETING)
+        s.send(LOGIN + b'DELE 1\r\n')
+        s.lines(3, timeout=30)
+        s.send(b'QUIT\r\n')
+        for _ in range(500):
+            if os.path.exists(journal):
+                break
+            time.sleep(0.02)
+        else:
+            raise Fail('no journal appeared: the update was not slow enough to be caught', R.esc(bytes(s.all)) + R.esc(env.stderr()))
+        pids = [p for p in group_pids(s.p.pid) if open('/proc/%d/comm' % p).read().strip() == 'pop3d']
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            for p in pids:
+                os.kill(p, sig)
+        # A signal whose default is to terminate, to the session alone:
+        # blocked, it can only end the process once the update is done.
+        session = [p for p in pids if not Config.root or proc_uid(p) != 0]
+        os.kill(session[0], signal.SIGUSR1)
+    finally:
+        res = s.finish(timeout=60)
+    lines = [bytes(x) for x in res.out.split(b'\r\n')[1:-1]]
+    size = sum(len(b'Subject: %d\r\n\r\n' % i) + 1002 for i in range(4000))
+    expect_eq('replies to login and DELE 1', [b'+OK Send your password.', login_reply(4000, size)[25:-2],
+                                             b'+OK Message deleted.'], lines[:3])
+    check_no_lock(env)
+    if os.path.exists(journal):
+        raise Fail('journal left behind')
+    expect_eq('mailbox after the update', data[len(msgs[0]) + 1:], open(env.mbox, 'rb').read())
+
+
+def proc_uid(pid):
+    with open('/proc/%d/status' % pid) as f:
+        return int([ln for ln in f if ln.startswith('Uid:')][0].split()[1])
+
+
+def group_pids(pgid):
+    pids = []
+    for d in os.listdir('/proc'):
+        if d.isdigit():
+            try:
+                st = open('/proc/%s/stat' % d, 'rb').read()
+            except OSError:
+                continue
+            if int(st[st.rindex(b')') + 2:].split()[2]) == pgid:
+                pids.append(int(d))
+    return pids
 
 
 @test('update:dele-all-with-new-mail')
