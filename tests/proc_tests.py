@@ -582,22 +582,30 @@ def _():
 def with_system_accounts(env, accounts):
     """argv prefix that runs a command with /etc/passwd and /etc/shadow
     holding the system's accounts plus accounts [(name, uid, shadow fields
-    after the name)], bind-mounted in a private mount namespace: the
-    machine's files are never changed."""
-    pw, sh = env.dir + '.passwd', env.dir + '.shadow'
+    after the name)], in a private mount namespace: the machine's files
+    are never changed.  A directory of links to the real /etc (bind-mounted
+    aside first) with the two files of our own covers /etc, so that a
+    useradd elsewhere renaming /etc/passwd meanwhile changes nothing here.
+    """
+    real, fake = env.dir + '.realetc', env.dir + '.etc'
+    os.mkdir(real)
+    os.mkdir(fake)
+    for name in os.listdir('/etc'):
+        if name not in ('passwd', 'shadow'):
+            os.symlink(os.path.join(real, name), os.path.join(fake, name))
     with open('/etc/passwd') as f:
-        real = f.read()
-    with open(pw, 'w') as f:
-        f.write(real + ''.join('%s:x:%d:%d::%s:/usr/sbin/nologin\n' % (n, uid, uid, env.dir)
-                               for n, uid, _ in accounts))
+        pw = f.read()
+    with open(os.path.join(fake, 'passwd'), 'w') as f:
+        f.write(pw + ''.join('%s:x:%d:%d::%s:/usr/sbin/nologin\n' % (n, uid, uid, env.dir)
+                             for n, uid, _ in accounts))
     with open('/etc/shadow') as f:
-        real = f.read()
-    with open(sh, 'w') as f:
-        f.write(real + ''.join('%s:%s\n' % (n, fields) for n, _, fields in accounts))
-    os.chmod(sh, 0o600)
+        sh = f.read()
+    with open(os.path.join(fake, 'shadow'), 'w') as f:
+        f.write(sh + ''.join('%s:%s\n' % (n, fields) for n, _, fields in accounts))
+    os.chmod(os.path.join(fake, 'shadow'), 0o600)
     return ['unshare', '-m', '--propagation', 'private', 'sh', '-c',
-            'mount --bind "$1" /etc/passwd && mount --bind "$2" /etc/shadow && shift 2 && exec "$@"',
-            'sh', pw, sh]
+            'mount --bind /etc "$1" && mount --bind "$2" /etc && shift 2 && exec "$@"',
+            'sh', real, fake]
 
 
 @test('auth:system-account-refusals', weight=8)
