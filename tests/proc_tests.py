@@ -1265,7 +1265,7 @@ def _():
             raise Fail('dotlock content is not a pid and a newline', R.esc(holder))
         with open('/proc/%d/status' % int(holder)) as f:
             st = dict(ln.split(':', 1) for ln in f.read().split('\n') if ':' in ln)
-        expect_eq('dotlock holder: name, uid', ('pop3d', 0 if Config.root else os.getuid()),
+        expect_eq('dotlock holder: name, uid', (os.path.basename(Config.pop3d)[:15], 0 if Config.root else os.getuid()),
                   (st['Name'].strip(), int(st['Uid'].split()[0])))
         t0 = time.monotonic()
         b = env.run(LOGIN + b'STAT\r\nQUIT\r\n', args=['--index-dir=none'], timeout=60)
@@ -1498,8 +1498,12 @@ def _():
                 break
             time.sleep(0.02)
         else:
-            raise Fail('no journal appeared: the update was not slow enough to be caught', R.esc(bytes(s.all)) + R.esc(env.stderr()))
-        pids = [p for p in group_pids(s.p.pid) if open('/proc/%d/comm' % p).read().strip() == 'pop3d']
+            raise Fail('no journal appeared: the update was not slow enough to be caught',
+                       R.esc(bytes(s.all)))
+        comm = os.path.basename(Config.pop3d)[:15]
+        pids = [p for p in group_pids(s.p.pid) if open('/proc/%d/comm' % p).read().strip() == comm]
+        if not pids:
+            raise Fail('no %s process found' % comm)
         for sig in (signal.SIGTERM, signal.SIGHUP):
             for p in pids:
                 os.kill(p, sig)

@@ -112,8 +112,14 @@ def group_pids(pgid):
     return pids
 
 
+# Larger mappings are reserved address space (AddressSanitizer's shadow
+# memory is terabytes of it), not data a password could be copied into.
+MAPPING_MAX = 256 << 20
+
+
 def memory_holds(pid, needles):
-    """Which of needles are in the readable memory of pid."""
+    """Which of needles are in the writable memory of pid (where a copy
+    of a password could be)."""
     found = set()
     with open('/proc/%d/maps' % pid) as f:
         maps = f.read().split('\n')
@@ -121,15 +127,19 @@ def memory_holds(pid, needles):
     try:
         for ln in maps:
             parts = ln.split()
-            if len(parts) < 2 or parts[1][0] != 'r' or (len(parts) > 5 and parts[5] in ('[vvar]', '[vsyscall]')):
+            if len(parts) < 2 or not parts[1].startswith('rw'):
                 continue
             lo, hi = (int(x, 16) for x in parts[0].split('-'))
+            if hi - lo > MAPPING_MAX:
+                continue
             pos = lo
             while pos < hi:
                 n = min(hi - pos, 1 << 20)
                 try:
-                    chunk = os.pread(fd, n + 64, pos) if pos + n < hi else os.pread(fd, n, pos)
+                    chunk = os.pread(fd, min(n + 64, hi - pos), pos)
                 except OSError:
+                    break
+                if not chunk:
                     break
                 for x in needles:
                     if x in chunk:
