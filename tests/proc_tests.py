@@ -648,6 +648,11 @@ def _():
     res = env.run(b'USER p3sgood\r\nPASS secret\r\nQUIT\r\n', argv=prefix + base)
     check_exit(res)
     expect_eq('a good system account', GREETING + login_reply(0, 0) + b'+OK Bye.\r\n', res.out)
+    # README: the check works under systemd's NoNewPrivileges=yes.
+    res = env.run(b'USER p3sgood\r\nPASS secret\r\nQUIT\r\n', argv=prefix + ['setpriv', '--no-new-privs'] + base)
+    check_exit(res)
+    expect_eq('a good system account under no_new_privs', GREETING + login_reply(0, 0) + b'+OK Bye.\r\n',
+              res.out)
     res = env.run(b'USER p3slowuid\r\nPASS secret\r\nQUIT\r\n', argv=prefix + base + ['--min-uid=999'])
     check_exit(res)
     expect_eq('uid 999 with --min-uid=999', GREETING + login_reply(0, 0) + b'+OK Bye.\r\n', res.out)
