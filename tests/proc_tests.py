@@ -759,7 +759,9 @@ def _():
             cmds = make_dry_run(['pop3d'], env_flags=user)
         compiles = [c for c in cmds if ' -c ' in c]
         links = [c for c in cmds if ' -c ' not in c]
-        expect_eq('%s: compiler and linker commands' % how, (7, 1), (len(compiles), len(links)))
+        srcs = re.search(r'^SRCS\s*=(.*)$', open(os.path.join(os.path.dirname(R.HERE), 'Makefile')).read(), re.M)
+        expect_eq('%s: compiler and linker commands' % how, (len(srcs.group(1).split()), 1),
+                  (len(compiles), len(links)))
         for c in compiles:
             missing = [w for w in ours_cc + ['-DPROMISE_CPPFLAGS', '-O1', '-DPROMISE_CFLAGS']
                        if w not in c.split()]
