@@ -24,7 +24,7 @@ STDFLAGS    = -std=c17 -Wall -Wextra -Wpedantic -gdwarf-4 $(if $(WERROR),-Werror
 LIBS        = libbsd-overlay libxcrypt libxxhash libseccomp
 OURCPPFLAGS = -D_GNU_SOURCE -DLIBBSD_NETBSD_VIS \
               $(shell $(PKG_CONFIG) --cflags $(LIBS))
-OURLDLIBS   = $(shell $(PKG_CONFIG) --libs $(LIBS))
+OURLDLIBS   = $(shell $(PKG_CONFIG) --libs $(LIBS)) -lresolv
 
 SRCS = pop3d.c io.c mailbox.c index.c journal.c auth.c privsep.c proxy.c \
        sandbox.c

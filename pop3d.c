@@ -17,6 +17,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <resolv.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -510,7 +512,7 @@ cmd_capa(struct session *s, struct command *c)
 		return reply_bad(s, reply_syntax);
 	/* RFC 2449 section 5: the same list in both states. */
 	return reply("+OK Capability list follows.\r\nTOP\r\nUIDL\r\nUSER\r\n"
-	    "RESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\n.");
+	    "SASL PLAIN\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\n.");
 }
 
 static int
@@ -673,6 +675,20 @@ start_transaction(struct session *s, const struct account *a)
 	    s->live_count, (long long)s->live_octets);
 }
 
+/*
+ * A login that failed, for whatever reason: the third one (or the monitor
+ * saying it was the last) ends the connection.
+ */
+static int
+auth_failed(struct session *s, const char *text, int last)
+{
+	if (++s->auth_failures >= AUTH_FAILURES_MAX || last) {
+		s->state = STATE_DONE;
+		s->ending = END_AUTH_FAILURES;
+	}
+	return reply(text);
+}
+
 /* The pre-login process is done: the session continues as the user. */
 static int
 hand_over(struct session *s)
@@ -690,17 +706,16 @@ hand_over(struct session *s)
 	return 0;
 }
 
+/*
+ * Checks s->user's password (the monitor does, under privsep) and either
+ * starts the session or counts the failure.  The password is wiped.
+ */
 static int
-cmd_pass(struct session *s, struct command *c)
+login(struct session *s, char *password)
 {
 	struct account account;
-	char *password = (char *)c->rest;
 	int r;
 
-	if (!s->had_user) {
-		explicit_bzero(password, strlen(password));
-		return reply_bad(s, reply_state);
-	}
 	auth_escape_name(s->user, s->log_user, sizeof(s->log_user));
 	if (s->monitor_fd == -1) {
 		r = auth_login(&s->auth, s->rip, s->user, password, &account);
@@ -717,11 +732,125 @@ cmd_pass(struct session *s, struct command *c)
 		}
 	}
 	/* The monitor counts too, and stops answering past the limit. */
-	if (++s->auth_failures >= AUTH_FAILURES_MAX || r == -2) {
-		s->state = STATE_DONE;
-		s->ending = END_AUTH_FAILURES;
+	return auth_failed(s, reply_auth_failed, r == -2);
+}
+
+static int
+cmd_pass(struct session *s, struct command *c)
+{
+	char *password = (char *)c->rest;
+
+	if (!s->had_user) {
+		explicit_bzero(password, strlen(password));
+		return reply_bad(s, reply_state);
 	}
-	return reply(reply_auth_failed);
+	return login(s, password);
+}
+
+static int
+printable_name(const char *name)
+{
+	for (; *name != '\0'; name++)
+		if (*name <= 0x20 || *name >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/*
+ * Decodes a SASL PLAIN response (RFC 4616: authzid NUL authcid NUL passwd)
+ * into s->user and password_r.  The base64 decoder is libresolv's
+ * b64_pton(), which refuses bad padding and stray bits; it would skip
+ * white space, so only the base64 alphabet is let through to it.
+ */
+static int
+sasl_plain_decode(struct session *s, const char *b64, char *password_r,
+    size_t size)
+{
+	unsigned char buf[CMD_LINE_MAX];
+	const char *authzid, *authcid, *end;
+	size_t zl, cl, pl;
+	int n, r = -1;
+
+	if (strspn(b64, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789+/=") != strlen(b64))
+		return -1;
+	n = b64_pton(b64, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		goto out;
+	buf[n] = '\0';
+	end = (const char *)buf + n;
+	authzid = (const char *)buf;
+	zl = strlen(authzid);
+	if (authzid + zl == end)
+		goto out;
+	authcid = authzid + zl + 1;
+	cl = strlen(authcid);
+	/* The names USER accepts: printable ASCII, no space. */
+	if (authcid + cl == end || cl == 0 || !printable_name(authcid))
+		goto out;
+	pl = (size_t)(end - (authcid + cl + 1));
+	/* A NUL inside the password, or no room for it. */
+	if (strlen(authcid + cl + 1) != pl || pl == 0 || pl >= size)
+		goto out;
+	/* RFC 4616 section 2: acting as another user is not offered. */
+	if (zl != 0 && strcmp(authzid, authcid) != 0)
+		goto out;
+	(void)strlcpy(s->user, authcid, sizeof(s->user));
+	memcpy(password_r, authcid + cl + 1, pl + 1);
+	r = 0;
+out:
+	explicit_bzero(buf, sizeof(buf));
+	return r;
+}
+
+/*
+ * AUTH (RFC 5034) with the one mechanism, PLAIN (RFC 4616): the response
+ * is the command's second argument or, without one, the line after a "+ "
+ * continuation; "*" cancels.  The password is checked exactly as PASS's.
+ */
+static int
+cmd_auth(struct session *s, struct command *c)
+{
+	char line[CMD_LINE_MAX + 1], password[CMD_LINE_MAX];
+	const char *response;
+	enum io_status st;
+	size_t len = 0;
+	int r;
+
+	/* RFC 1734 clients send a bare AUTH to learn the mechanisms. */
+	if (c->nargs == 0)
+		return reply("+OK Mechanisms follow.\r\nPLAIN\r\n.");
+	if (c->nargs > 2)
+		return reply_bad(s, reply_syntax);
+	if (strcasecmp(c->args[0], "PLAIN") != 0)
+		return reply_bad(s, "-ERR Unsupported authentication "
+		    "mechanism.");
+	if (c->nargs == 2) {
+		/* RFC 5034 section 4: "=" is an empty initial response. */
+		response = strcmp(c->args[1], "=") == 0 ? "" : c->args[1];
+	} else {
+		if (io_reply("+ ") == -1)
+			return -1;
+		st = io_read_line(line, sizeof(line), &len);
+		if (st != IO_OK && st != IO_TOO_LONG)
+			return -1;
+		if (st == IO_TOO_LONG) {
+			line[0] = '\0';
+			len = 0;
+		}
+		response = line;
+		if (strcmp(response, "*") == 0) {
+			explicit_bzero(line, len);
+			return reply_bad(s, "-ERR Authentication cancelled.");
+		}
+	}
+	r = sasl_plain_decode(s, response, password, sizeof(password));
+	explicit_bzero(line, len);
+	if (r == -1)
+		return auth_failed(s, "-ERR [AUTH] Invalid PLAIN response.", 0);
+	r = login(s, password);
+	explicit_bzero(password, sizeof(password));
+	return r;
 }
 
 static int
@@ -1002,6 +1131,7 @@ static const struct command_entry commands[] = {
 	{ "TOP", 0, 1, cmd_top },
 	{ "USER", 1, 0, cmd_user },
 	{ "PASS", 1, 0, cmd_pass },
+	{ "AUTH", 1, 0, cmd_auth },
 	{ "QUIT", 1, 1, cmd_quit },
 	{ "CAPA", 1, 1, cmd_capa },
 	{ "STAT", 0, 1, cmd_stat },

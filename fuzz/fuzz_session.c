@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "fuzz_common.h"
@@ -320,6 +321,9 @@ static const char *const known_err[] = {
 	"-ERR No such message.",
 	"-ERR Message is deleted.",
 	"-ERR [AUTH] Authentication failed.",
+	"-ERR [AUTH] Invalid PLAIN response.",
+	"-ERR Unsupported authentication mechanism.",
+	"-ERR Authentication cancelled.",
 };
 
 struct session_view {
@@ -397,20 +401,26 @@ check_ok(struct session_view *v, const struct parsed *c, const char *st,
 	if (strcmp(c->kw, "USER") == 0) {
 		FZ_CHECK(!v->transaction && strcmp(st,
 		    "+OK Send your password.") == 0, "USER answered '%s'", st);
-	} else if (strcmp(c->kw, "PASS") == 0) {
+	} else if (strcmp(c->kw, "AUTH") == 0 && c->nargs == 0) {
+		FZ_CHECK(!v->transaction && strcmp(st,
+		    "+OK Mechanisms follow.") == 0, "AUTH answered '%s'", st);
+		MULTILINE();
+		FZ_CHECK(fz_eq(v->body.p, v->body.len, "PLAIN\r\n", 7),
+		    "AUTH mechanism list differs");
+	} else if (strcmp(c->kw, "PASS") == 0 || strcmp(c->kw, "AUTH") == 0) {
 		(void)snprintf(want, sizeof(want),
 		    "+OK Logged in, %zu messages (%llu octets).", nmsg,
 		    (unsigned long long)total_octets);
 		FZ_CHECK(!v->transaction && strcmp(st, want) == 0,
-		    "PASS answered '%s', expected '%s'", st, want);
+		    "%s answered '%s', expected '%s'", c->kw, st, want);
 		v->transaction = 1;
 	} else if (strcmp(c->kw, "QUIT") == 0) {
 		FZ_CHECK(strcmp(st, "+OK Bye.") == 0, "QUIT answered '%s'", st);
 		*bye = 1;
 		*update = v->transaction;
 	} else if (strcmp(c->kw, "CAPA") == 0) {
-		static const char capa[] = "TOP\r\nUIDL\r\nUSER\r\nRESP-CODES"
-		    "\r\nAUTH-RESP-CODE\r\nPIPELINING\r\n";
+		static const char capa[] = "TOP\r\nUIDL\r\nUSER\r\nSASL PLAIN"
+		    "\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\n";
 		FZ_CHECK(strcmp(st, "+OK Capability list follows.") == 0,
 		    "CAPA answered '%s'", st);
 		MULTILINE();
@@ -559,7 +569,7 @@ check_transcript(const uint8_t *data, size_t size, const unsigned char *o,
 	struct parsed c;
 	struct fz_buf after = { 0 }, expect = { 0 };
 	size_t nseg, pos = 0, k = 0, i;
-	int bye = 0, update = 0;
+	int bye = 0, update = 0, in_auth = 0;
 
 	nseg = size <= 65536 ? cut_lines(data, size, seg) : 0;
 	if (size > 65536)
@@ -587,7 +597,8 @@ check_transcript(const uint8_t *data, size_t size, const unsigned char *o,
 		memcpy(st, o + pos, len - 2);
 		st[len - 2] = '\0';
 		FZ_CHECK(strncmp(st, "+OK ", 4) == 0 ||
-		    strncmp(st, "-ERR ", 5) == 0, "bad status line '%s'", st);
+		    strncmp(st, "-ERR ", 5) == 0 || strcmp(st, "+ ") == 0,
+		    "bad status line '%s'", st);
 		pos += len;
 		if (k == 0) {
 			FZ_CHECK(strcmp(st, "+OK POP3 server ready.") == 0,
@@ -597,6 +608,31 @@ check_transcript(const uint8_t *data, size_t size, const unsigned char *o,
 		}
 		FZ_CHECK(k - 1 < nseg, "reply %zu '%s' but only %zu command "
 		    "lines", k, st, nseg);
+		if (strcmp(st, "+ ") == 0) {
+			/* AUTH PLAIN's continuation: the next line answers. */
+			parse_segment(&seg[k - 1], &c);
+			FZ_CHECK(!in_auth && !v.transaction &&
+			    strcmp(c.kw, "AUTH") == 0 && c.nargs == 1 &&
+			    strcasecmp(c.arg[0], "PLAIN") == 0,
+			    "'+ ' in answer to line %zu", k);
+			in_auth = 1;
+			k++;
+			continue;
+		}
+		if (in_auth) {
+			/* The response line's reply is AUTH's. */
+			in_auth = 0;
+			FZ_CHECK(!seg[k - 1].too_long || strcmp(st,
+			    "-ERR [AUTH] Invalid PLAIN response.") == 0,
+			    "over-long AUTH response answered '%s'", st);
+			if (st[0] == '+')
+				check_ok(&v, &c, st, o, on, &pos, &bye,
+				    &update);
+			else
+				check_err(&v, &c, st);
+			k++;
+			continue;
+		}
 		if (seg[k - 1].too_long) {
 			FZ_CHECK(strcmp(st, "-ERR Line too long.") == 0,
 			    "over-long line %zu answered '%s'", k, st);

@@ -9,6 +9,7 @@ S: +OK Capability list follows.
 S: TOP
 S: UIDL
 S: USER
+S: SASL PLAIN
 S: RESP-CODES
 S: AUTH-RESP-CODE
 S: PIPELINING
@@ -27,6 +28,7 @@ S: +OK Capability list follows.
 S: TOP
 S: UIDL
 S: USER
+S: SASL PLAIN
 S: RESP-CODES
 S: AUTH-RESP-CODE
 S: PIPELINING
@@ -46,6 +48,7 @@ S: +OK Capability list follows.
 S: TOP
 S: UIDL
 S: USER
+S: SASL PLAIN
 S: RESP-CODES
 S: AUTH-RESP-CODE
 S: PIPELINING
@@ -61,6 +64,7 @@ S: +OK Capability list follows.
 S: TOP
 S: UIDL
 S: USER
+S: SASL PLAIN
 S: RESP-CODES
 S: AUTH-RESP-CODE
 S: PIPELINING

@@ -46,6 +46,7 @@ S: +OK Capability list follows.
 S: TOP
 S: UIDL
 S: USER
+S: SASL PLAIN
 S: RESP-CODES
 S: AUTH-RESP-CODE
 S: PIPELINING

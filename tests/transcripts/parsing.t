@@ -210,6 +210,7 @@ S: +OK Capability list follows.
 S: TOP
 S: UIDL
 S: USER
+S: SASL PLAIN
 S: RESP-CODES
 S: AUTH-RESP-CODE
 S: PIPELINING
@@ -234,6 +235,7 @@ S: +OK Capability list follows.
 S: TOP
 S: UIDL
 S: USER
+S: SASL PLAIN
 S: RESP-CODES
 S: AUTH-RESP-CODE
 S: PIPELINING
@@ -251,6 +253,7 @@ S: +OK Capability list follows.
 S: TOP
 S: UIDL
 S: USER
+S: SASL PLAIN
 S: RESP-CODES
 S: AUTH-RESP-CODE
 S: PIPELINING
@@ -268,6 +271,7 @@ S: +OK Capability list follows.
 S: TOP
 S: UIDL
 S: USER
+S: SASL PLAIN
 S: RESP-CODES
 S: AUTH-RESP-CODE
 S: PIPELINING

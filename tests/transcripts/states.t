@@ -28,6 +28,7 @@ S: +OK Capability list follows.
 S: TOP
 S: UIDL
 S: USER
+S: SASL PLAIN
 S: RESP-CODES
 S: AUTH-RESP-CODE
 S: PIPELINING
@@ -71,8 +72,8 @@ S: +OK Logged in, 2 messages (52 octets).
 S: -ERR Command not valid in this state.
 S: -ERR Command not valid in this state.
 S: -ERR Unknown command.
-S: -ERR Unknown command.
-S: -ERR Unknown command.
+S: -ERR Command not valid in this state.
+S: -ERR Command not valid in this state.
 S: -ERR Unknown command.
 S: -ERR Unknown command.
 S: -ERR Unknown command.
@@ -84,8 +85,7 @@ S: +OK 2 52
 S: +OK Bye.
 
 === unimplemented-before-login
-# E44, E46, E121, E124: none of them offered
-C: AUTH PLAIN AGFsaWNlAHNlY3JldA==
+# E44, E46, E121, E124: none of them offered (AUTH is: sasl.t)
 C: STLS
 C: UTF8
 C: LANG
@@ -94,7 +94,6 @@ C: RPOP x
 C: XTND XMIT
 C: QUIT
 S: +OK POP3 server ready.
-S: -ERR Unknown command.
 S: -ERR Unknown command.
 S: -ERR Unknown command.
 S: -ERR Unknown command.
