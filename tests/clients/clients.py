@@ -399,8 +399,8 @@ def poplib_all(cl, res, variant):
     c = poplib.POP3("127.0.0.1", srv.port, timeout=30)
     res.eq("%s: getwelcome" % L, c.getwelcome(), b"+OK POP3 server ready.")
     res.eq("%s: capa" % L, sorted(c.capa()),
-           sorted(["TOP", "UIDL", "USER", "RESP-CODES", "AUTH-RESP-CODE",
-                   "PIPELINING"]))
+           sorted(["TOP", "UIDL", "USER", "SASL", "RESP-CODES",
+                   "AUTH-RESP-CODE", "PIPELINING"]))
     res.eq("%s: user" % L, c.user(a.name), b"+OK Send your password.")
     try:
         r = c.pass_(a.password)
@@ -410,8 +410,8 @@ def poplib_all(cl, res, variant):
     res.eq("%s: pass_" % L, r, b"+OK Logged in, 4 messages (%d octets)."
            % total)
     res.eq("%s: capa after login" % L, sorted(c.capa()),
-           sorted(["TOP", "UIDL", "USER", "RESP-CODES", "AUTH-RESP-CODE",
-                   "PIPELINING"]))
+           sorted(["TOP", "UIDL", "USER", "SASL", "RESP-CODES",
+                   "AUTH-RESP-CODE", "PIPELINING"]))
     res.eq("%s: stat" % L, c.stat(), (4, total))
     r = c.list()
     res.eq("%s: list" % L, r[:2], (b"+OK 4 messages (%d octets)" % total,
