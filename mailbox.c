@@ -2029,11 +2029,27 @@ msg_locate(struct mailbox *mb, size_t i)
  * order as they are used; msg_send_finish() reads and hashes the rest
  * from pos on (what TOP did not send) and compares: MBOX_OK or MBOX_TEMP.
  */
+/* Feeds [pos, end) of the file to the digest of what is sent. */
+static int
+send_digest_range(struct mailbox *mb, off_t pos, off_t end)
+{
+	const unsigned char *p;
+	size_t n;
+
+	for (; pos < end; pos += (off_t)n) {
+		n = end - pos < MBOX_WINDOW_BYTES ? (size_t)(end - pos) :
+		    MBOX_WINDOW_BYTES;
+		if ((p = mbox_bytes(mb, pos, n)) == NULL)
+			return MBOX_TEMP;
+		msg_send_feed(mb, p, n);
+	}
+	return MBOX_OK;
+}
+
 int
 msg_send_start(struct mailbox *mb, size_t i)
 {
-	const unsigned char *p;
-	size_t len = mb->msgs[i].from_len;
+	off_t from = msg_from(mb, i);
 
 	if (mb->verified == i)
 		return MBOX_OK;
@@ -2042,16 +2058,10 @@ msg_send_start(struct mailbox *mb, size_t i)
 		return MBOX_TEMP;
 	}
 	(void)XXH3_128bits_reset(mb->sending);
-	while (len > 0) {
-		/* Only a first line can be longer than a window. */
-		p = mbox_bytes(mb, msg_from(mb, i) + (off_t)(mb->msgs[i].from_len -
-		    len), len < MBOX_WINDOW_BYTES ? len : MBOX_WINDOW_BYTES);
-		if (p == NULL)
-			return MBOX_TEMP;
-		msg_send_feed(mb, p, len < MBOX_WINDOW_BYTES ? len :
-		    MBOX_WINDOW_BYTES);
-		len -= len < MBOX_WINDOW_BYTES ? len : MBOX_WINDOW_BYTES;
-	}
+	/* The From_ line; only a first line can be longer than a window. */
+	if (send_digest_range(mb, from, from + (off_t)mb->msgs[i].from_len) !=
+	    MBOX_OK)
+		return MBOX_TEMP;
 	mb->verified = SIZE_MAX;
 	return MBOX_OK;
 }
@@ -2067,19 +2077,11 @@ int
 msg_send_finish(struct mailbox *mb, size_t i, off_t pos)
 {
 	XXH128_canonical_t canon;
-	const unsigned char *p;
-	off_t end = msg_end(mb, i);
-	size_t n;
 
 	if (mb->verified == i)
 		return MBOX_OK;
-	for (; pos < end; pos += (off_t)n) {
-		n = end - pos < MBOX_WINDOW_BYTES ? (size_t)(end - pos) :
-		    MBOX_WINDOW_BYTES;
-		if ((p = mbox_bytes(mb, pos, n)) == NULL)
-			return MBOX_TEMP;
-		msg_send_feed(mb, p, n);
-	}
+	if (send_digest_range(mb, pos, msg_end(mb, i)) != MBOX_OK)
+		return MBOX_TEMP;
 	XXH128_canonicalFromHash(&canon, XXH3_128bits_digest(mb->sending));
 	if (memcmp(canon.digest, mb->msgs[i].content_digest, 16) == 0)
 		return MBOX_OK;
