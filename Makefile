@@ -36,7 +36,7 @@ HDRS = auth.h index.h io.h journal.h mailbox.h params.h privsep.h proxy.h \
 BUILD_DEPS = gcc make pkg-config libbsd-dev libcrypt-dev libxxhash-dev \
              libseccomp-dev
 DEMO_DEPS  = $(BUILD_DEPS) systemd curl
-CHECK_DEPS = $(BUILD_DEPS) clang libclang-rt-14-dev llvm valgrind cppcheck \
+CHECK_DEPS = $(BUILD_DEPS) faketime clang libclang-rt-14-dev llvm valgrind cppcheck \
              clang-tidy mandoc python3 socat systemd curl whois openssl \
              procmail liblockfile-bin fetchmail mpop getmail6 \
              libmail-pop3client-perl libnet-perl llvm-14 openbsd-inetd \

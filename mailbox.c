@@ -21,6 +21,7 @@
  */
 #include <sys/types.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/magic.h>
 #include <xxhash.h>
 #if defined(__x86_64__)
 /*
@@ -142,15 +144,51 @@ spool_at(const struct mailbox *mb, const char *path, const char **name_r)
 }
 
 /*
- * A process id as dotlocks hold it: digits, in ASCII, maybe padded with
- * spaces (HDB UUCP style "%10d\n") and ended by a LF.  0 if it is not one.
+ * This host's name as dotlocks hold it (PID:HOST, the form Dovecot writes
+ * too), or "" when it is unknown or unsuitable: then locks hold the pid
+ * alone, as liblockfile's do.
+ */
+static const char *
+lock_host(void)
+{
+	static char host[DOTLOCK_HOST_MAX + 1];
+	static int looked;
+	char buf[256];
+	size_t i, n;
+
+	if (looked)
+		return host;
+	looked = 1;
+	if (gethostname(buf, sizeof(buf)) == -1)
+		return host;
+	buf[sizeof(buf) - 1] = '\0';
+	n = strlen(buf);
+	if (n > DOTLOCK_HOST_MAX)
+		return host;
+	for (i = 0; i < n; i++)
+		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789.-_", buf[i]) == NULL)
+			return host;
+	memcpy(host, buf, n + 1);
+	return host;
+}
+
+/*
+ * A dotlock's contents: a process id (digits, maybe padded with spaces,
+ * HDB UUCP style "%10d\n"), optionally followed by ":HOST", then maybe a
+ * LF.  Returns the pid (0 if the contents are none of these) and points
+ * *host at the host name (NULL when there is none).
  */
 static long
-dotlock_pid(const char *buf, size_t len)
+dotlock_owner(const char *buf, size_t len, const char **host, size_t *hostlen)
 {
-	size_t i = 0;
+	size_t i = 0, h;
 	long pid = 0;
 
+	*host = NULL;
+	*hostlen = 0;
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
 	while (i < len && buf[i] == ' ')
 		i++;
 	if (i == len || buf[i] < '0' || buf[i] > '9')
@@ -162,28 +200,53 @@ dotlock_pid(const char *buf, size_t len)
 	}
 	while (i < len && buf[i] == ' ')
 		i++;
-	if (i < len && buf[i] == '\n')
-		i++;
+	if (i < len && buf[i] == ':') {
+		for (h = ++i; i < len && buf[i] > ' ' && buf[i] < 0x7f; i++)
+			;
+		if (i == h)
+			return 0;
+		*host = buf + h;
+		*hostlen = i - h;
+	}
 	return i == len && pid <= INT_MAX ? pid : 0;
+}
+
+/*
+ * Is the file on a spool shared with other hosts?  There a process id
+ * without a host name may be another host's (liblockfile's tools write
+ * those), and no local check can say whether its process still runs.
+ */
+static int
+on_shared_spool(int fd)
+{
+	struct statfs sfs;
+
+	return fstatfs(fd, &sfs) == 0 && sfs.f_type == NFS_SUPER_MAGIC;
 }
 
 /*
  * liblockfile's rule, which Debian's tools follow in some form, taken
  * narrowly: only a small regular file can be a stale dotlock, when it holds
- * nothing but the id of a process that no longer exists here, or when it is
- * empty and nobody touched it for DOTLOCK_STALE_SEC.  Anything else at the
- * lock's path (another account's mailbox, for an account named alice.lock;
- * a lock in a format not known here) is left alone: the login waits and
- * reports the mailbox in use.
+ * nothing but the id of a process that no longer exists on this host, or
+ * when it is empty or may belong to another host (it names one, or it is
+ * on NFS and names none), whose process ids mean nothing here, and nobody
+ * touched it for DOTLOCK_STALE_SEC.  The age is measured
+ * against fs_now, a time stamp the file system itself just gave a new
+ * file, so that the clocks of the hosts sharing a spool need not agree.
+ * Anything else at the lock's path (another account's mailbox, for an
+ * account named alice.lock; a lock in a format not known here) is left
+ * alone: the login waits and reports the mailbox in use.
  */
 static int
-dotlock_is_stale(int dir, const char *name)
+dotlock_is_stale(int dir, const char *name, time_t fs_now)
 {
 	struct stat st;
 	char buf[DOTLOCK_SIZE_MAX];
+	const char *host;
+	size_t hostlen;
 	long pid;
 	ssize_t n;
-	int fd;
+	int fd, shared, old;
 
 	fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
 	    O_CLOEXEC);
@@ -195,11 +258,16 @@ dotlock_is_stale(int dir, const char *name)
 		return 0;
 	}
 	n = pread_full(fd, buf, sizeof(buf), 0);
+	shared = on_shared_spool(fd);
 	(void)close(fd);
+	old = fs_now - st.st_mtime >= DOTLOCK_STALE_SEC;
 	if (n == 0 && st.st_size == 0)
-		return time(NULL) - st.st_mtime >= DOTLOCK_STALE_SEC;
-	if (n <= 0 || (pid = dotlock_pid(buf, (size_t)n)) <= 0)
+		return old;
+	if (n <= 0 || (pid = dotlock_owner(buf, (size_t)n, &host, &hostlen)) <= 0)
 		return 0;
+	if (host == NULL ? shared : (hostlen != strlen(lock_host()) ||
+	    memcmp(host, lock_host(), hostlen) != 0))
+		return old;
 	return kill((pid_t)pid, 0) == -1 && errno == ESRCH;
 }
 
@@ -235,30 +303,119 @@ sync_directory_of(const struct mailbox *mb, const char *path)
  * runs these very functions for it, in the directory it opened.
  */
 
-/* 0 taken, 1 busy, -1 cannot (errno set). */
+/*
+ * The dotlock's contents, written under a name nobody else uses
+ * (.NAME.lock.RANDOM beside the lock; name is the lock's path or, in the
+ * monitor's directory, its last component); *st receives the new file's
+ * status, whose time stamp is the file system's "now".  The name used goes
+ * to tmp.
+ */
+static int
+dotlock_prepare(int dir, const char *name, char *tmp, size_t size,
+    struct stat *st)
+{
+	char text[DOTLOCK_SIZE_MAX];
+	const char *base = strrchr(name, '/');
+	int dirlen = base != NULL ? (int)(base + 1 - name) : 0;
+	uint32_t rnd[2];
+	int fd, len, saved;
+
+	arc4random_buf(rnd, sizeof(rnd));
+	base = name + dirlen;
+	if (snprintf(tmp, size, "%.*s.%s.%08x%08x", dirlen, name, base,
+	    (unsigned)rnd[0], (unsigned)rnd[1]) >= (int)size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (lock_host()[0] != '\0')
+		len = snprintf(text, sizeof(text), "%ld:%s\n", (long)getpid(),
+		    lock_host());
+	else
+		len = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
+	if (len < 0 || len >= (int)sizeof(text)) {
+		errno = EOVERFLOW;
+		return -1;
+	}
+	fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0644);
+	if (fd == -1)
+		return -1;
+	/* A write this small to a new file is short only when the disk is full. */
+	errno = 0;
+	if (write(fd, text, (size_t)len) != (ssize_t)len) {
+		if (errno == 0)
+			errno = ENOSPC;
+		saved = errno;
+		(void)close(fd);
+		(void)unlinkat(dir, tmp, 0);
+		errno = saved;
+		return -1;
+	}
+	if (fstat(fd, st) == -1 || close(fd) == -1) {
+		saved = errno;
+		(void)unlinkat(dir, tmp, 0);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Links the prepared file to the lock's name: 0 linked, 1 the name exists,
+ * -1 another error.  Over NFS the reply to a link that was made can be
+ * lost and the retried request fail with EEXIST, so a failure is checked
+ * the way liblockfile does: the prepared file, which nobody else knows,
+ * has two links exactly when the lock is ours.
+ */
+static int
+dotlock_link(int dir, const char *tmp, const char *name)
+{
+	struct stat st;
+	int saved;
+
+	if (linkat(dir, tmp, dir, name, 0) == 0)
+		return 0;
+	saved = errno;
+	if (fstatat(dir, tmp, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    st.st_nlink == 2)
+		return 0;
+	errno = saved;
+	return saved == EEXIST ? 1 : -1;
+}
+
+/*
+ * 0 taken, 1 busy, -1 cannot (errno set).  The lock is made the NFS-safe
+ * way: written under a unique name, then linked to the lock's name, which
+ * either succeeds whole or not at all on every file system.
+ */
 static int
 local_dotlock_create(struct mailbox *mb)
 {
 	const char *name;
 	int dir = spool_at(mb, mb->lock_path, &name);
-	int fd, tries;
+	char tmp[MAILBOX_PATH_MAX + 32];
+	struct stat st;
+	int r, saved, tries;
 
+	if (dotlock_prepare(dir, name, tmp, sizeof(tmp), &st) == -1)
+		return -1;
 	for (tries = 0; tries < 2; tries++) {
-		fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL |
-		    O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (fd != -1) {
-			/* A pid lets tools on this host see that we died. */
-			(void)dprintf(fd, "%ld\n", (long)getpid());
-			(void)close(fd);
-			return 0;
-		}
-		if (errno != EEXIST)
-			return -1;
-		if (!dotlock_is_stale(dir, name) ||
+		r = dotlock_link(dir, tmp, name);
+		if (r != 1)
+			break;
+		if (!dotlock_is_stale(dir, name, st.st_mtime) ||
 		    unlinkat(dir, name, 0) == -1)
-			return 1;
+			break;
 	}
-	return 1;
+	saved = errno;
+	if (unlinkat(dir, tmp, 0) == -1 && r == 0) {
+		/* A second name for our lock would outlive its removal. */
+		saved = errno;
+		(void)unlinkat(dir, name, 0);
+		r = -1;
+	}
+	errno = saved;
+	return r;
 }
 
 static int

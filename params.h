@@ -103,10 +103,13 @@
 /* liblockfile's rule: a dotlock untouched for 5 minutes is stale. */
 #define DOTLOCK_STALE_SEC		300
 /*
- * A dotlock holds a process id or nothing; a larger file at the lock's
- * path is something else and is never broken as a stale lock.
+ * A dotlock holds a process id, maybe with a host name (PID:HOST), or
+ * nothing; a larger file at the lock's path is something else and is
+ * never broken as a stale lock.  Host names longer than DOTLOCK_HOST_MAX
+ * (a DNS label's 63 octets and one) are not written into locks.
  */
-#define DOTLOCK_SIZE_MAX		32
+#define DOTLOCK_HOST_MAX		64
+#define DOTLOCK_SIZE_MAX		80
 /*
  * pop3d touches a dotlock it holds this often during a scan or an update:
  * far more often than any breaker's stale rule needs, and often enough

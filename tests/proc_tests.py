@@ -1266,12 +1266,14 @@ def _():
             time.sleep(0.05)
         else:
             raise Fail('session A never took the dotlock')
-        # LOCKING: the dotlock holds its creator's pid and a newline; as
-        # root that is the monitor (root, pop3d), which makes it.
+        # LOCKING: the dotlock holds its creator's pid, a colon, this host's
+        # name and a newline; as root that is the monitor (root, pop3d),
+        # which makes it.
         holder = open(env.lock, 'rb').read()
-        if not re.fullmatch(rb'[1-9][0-9]*\n', holder):
-            raise Fail('dotlock content is not a pid and a newline', R.esc(holder))
-        with open('/proc/%d/status' % int(holder)) as f:
+        m = re.fullmatch(rb'([1-9][0-9]*):(.*)\n', holder)
+        if not m or m.group(2) != socket.gethostname().encode():
+            raise Fail('dotlock content is not PID:HOST and a newline', R.esc(holder))
+        with open('/proc/%d/status' % int(m.group(1))) as f:
             st = dict(ln.split(':', 1) for ln in f.read().split('\n') if ':' in ln)
         expect_eq('dotlock holder: name, uid', (os.path.basename(Config.pop3d)[:15], 0 if Config.root else os.getuid()),
                   (st['Name'].strip(), int(st['Uid'].split()[0])))
