@@ -40,7 +40,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RATE_USERS = 16
-RATE_USER_FMT = "bench%02d"
+RATE_USER_PREFIX = "bench"
 # sha256crypt of "secret" (`openssl passwd -5 -salt benchsalt secret`,
 # 5,000 rounds of SHA-256: what a Debian system writes by default is
 # yescrypt, which Dovecot 2.3 cannot check through passwd-file; this is the
@@ -240,7 +240,7 @@ class TlsCells:
         b = self.b
         self.rate_dir = os.path.join(self.dir, "homes")
         homes = [("benchuser", b.boxdir)] + [
-            (RATE_USER_FMT % i, os.path.join(self.rate_dir, RATE_USER_FMT % i))
+            ("%s%02d" % (RATE_USER_PREFIX, i), os.path.join(self.rate_dir, "%s%02d" % (RATE_USER_PREFIX, i)))
             for i in range(RATE_USERS)]
         self.pop3d_users = os.path.join(self.dir, "pop3d-users")
         self.dovecot_users = os.path.join(self.dir, "dovecot-users")
@@ -257,7 +257,7 @@ class TlsCells:
         b = self.b
         os.makedirs(self.rate_dir, exist_ok=True)
         for i in range(RATE_USERS):
-            h = os.path.join(self.rate_dir, RATE_USER_FMT % i)
+            h = os.path.join(self.rate_dir, "%s%02d" % (RATE_USER_PREFIX, i))
             shutil.rmtree(h, ignore_errors=True)
             os.makedirs(os.path.join(h, "mail"))
             shutil.copyfile(pristine, os.path.join(h, "inbox"))
@@ -411,7 +411,7 @@ class TlsCells:
     def rate_cell(self, d, security, resume, secs):
         b = self.b
         port = d.ports[security]
-        common = self.tls_args(security, port) + ["-u", RATE_USER_FMT] + (["-r"] if resume else [])
+        common = self.tls_args(security, port) + ["-P", RATE_USER_PREFIX] + (["-r"] if resume else [])
         bg = b.wait_idle()
         check = "ok"
         try:

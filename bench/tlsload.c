@@ -10,12 +10,13 @@
  * failed.
  *
  *   tlsload rate -p PORT -s plain|stls|implicit [-c CLIENTS] (-d SEC | -n COUNT)
- *                [-r] [-a CA] [-S poll|stat] -u USERFMT [-w PASS]
+ *                [-r] [-a CA] [-S poll|stat] [-u USER | -P PREFIX] [-w PASS]
  *     CLIENTS threads (default 16), each repeating a whole session, one
  *     command at a time: greeting, [STLS,] USER, PASS, STAT, UIDL, QUIT
  *     (-S poll; -S stat: USER, PASS, STAT, QUIT), for SEC seconds or COUNT
- *     sessions in all.  USERFMT is a printf format taking the thread number
- *     (e.g. "bench%02d"), so each thread polls its own mailbox.  With -r a
+ *     sessions in all, as USER (default benchuser), or with -P as PREFIX and
+ *     the thread's number in two digits (bench00, bench01, ...), so that
+ *     each thread polls its own mailbox.  With -r a
  *     thread offers the session of its previous connection for resumption
  *     (a TLS 1.3 ticket, or a TLS 1.2 session) and counts the handshakes the
  *     server resumed.  Prints one line:
@@ -58,7 +59,8 @@ static int port;
 static enum sec security = PLAIN;
 static const char *ca_file;
 static gnutls_certificate_credentials_t creds;
-static const char *user_fmt = "benchuser";
+static const char *user_name = "benchuser";
+static const char *user_prefix;		/* -P: thread i is PREFIX%02d */
 static const char *password = "secret";
 static int poll_script = 1;		/* -S poll (1) or stat (0) */
 static int resume;
@@ -82,6 +84,8 @@ static double now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static int fail(const char *fmt, ...)
 {
@@ -275,7 +279,10 @@ static int one_session(int id, gnutls_datum_t *saved, int *was_resumed)
 	int ok = -1;
 
 	*was_resumed = 0;
-	snprintf(user, sizeof user, user_fmt, id);
+	if (user_prefix)
+		snprintf(user, sizeof user, "%s%02d", user_prefix, id);
+	else
+		snprintf(user, sizeof user, "%s", user_name);
 	if ((c.fd = dial()) < 0)
 		return -1;
 	if (start(&c, resume ? saved : NULL, greeting, sizeof greeting) < 0)
@@ -492,10 +499,26 @@ done:
 	return 0;
 }
 
+/* A whole decimal number in [min, max], or exit. */
+static long number(const char *s, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
+		fprintf(stderr, "tlsload: bad number %s (%ld to %ld)\n", s, min, max);
+		exit(2);
+	}
+	return v;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: tlsload rate|get -p PORT -s plain|stls|implicit|raw [-a CA]\n"
-		"  rate: [-c CLIENTS] (-d SEC | -n COUNT) [-r] [-S poll|stat] [-u USERFMT] [-w PASS]\n"
+		"  rate: [-c CLIENTS] (-d SEC | -n COUNT) [-r] [-S poll|stat] [-u USER | -P PREFIX]\n"
+		"        [-w PASS]\n"
 		"  get: [-i SCRIPT] -o OUT\n");
 	return 2;
 }
@@ -510,9 +533,9 @@ int main(int argc, char **argv)
 		return usage();
 	mode = argv[1];
 	optind = 2;
-	while ((opt = getopt(argc, argv, "p:s:a:c:d:n:rS:u:w:i:o:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:s:a:c:d:n:rS:u:P:w:i:o:")) != -1) {
 		switch (opt) {
-		case 'p': port = atoi(optarg); break;
+		case 'p': port = number(optarg, 1, 65535); break;
 		case 's':
 			if (strcmp(optarg, "plain") == 0) security = PLAIN;
 			else if (strcmp(optarg, "stls") == 0) security = STLS;
@@ -521,12 +544,13 @@ int main(int argc, char **argv)
 			else return usage();
 			break;
 		case 'a': ca_file = optarg; break;
-		case 'c': clients = atoi(optarg); break;
-		case 'd': seconds = atof(optarg); break;
-		case 'n': quota = atol(optarg); break;
+		case 'c': clients = number(optarg, 1, 256); break;
+		case 'd': seconds = number(optarg, 1, 3600); break;
+		case 'n': quota = number(optarg, 1, 100000000); break;
 		case 'r': resume = 1; break;
 		case 'S': poll_script = strcmp(optarg, "stat") != 0; break;
-		case 'u': user_fmt = optarg; break;
+		case 'u': user_name = optarg; break;
+		case 'P': user_prefix = optarg; break;
 		case 'w': password = optarg; break;
 		case 'i': script = optarg; break;
 		case 'o': out = optarg; break;
