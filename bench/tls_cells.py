@@ -697,7 +697,8 @@ class TlsCells:
         L = ["## Targets of issue 14 (TLS, this run)\n", "| target | measured | met |",
              "|---|---|---|"]
         n = len(L)
-        for size in ("large",) + tuple(s for s in self.b.args.sizes if s != "large"):
+        # The issue's target is on large; without it, the largest size run.
+        for size in ("large", "manytiny", "small", "tiny"):
             fl = self.cell("tls_retr_all", "floor: tls", "raw", size=size)
             for sec in ("stls", "implicit"):
                 p = self.cell("tls_retr_all", "pop3d", sec, size=size)
@@ -706,9 +707,10 @@ class TlsCells:
                     continue
                 ratio = p["wall_ms"] / fl["wall_ms"]
                 ahead = dv is None or p["wall_ms"] < dv["wall_ms"]
-                L.append("| RETR of every message over TLS (%s), %s: wall <= 1.3 x TLS floor%s "
+                L.append("| RETR of every message over TLS (%s), %s%s: wall <= 1.3 x TLS floor%s "
                          "| %.0f / %.0f ms = %.2f x%s | %s |" % (
-                             sec, size, ", ahead of Dovecot" if dv else "", p["wall_ms"],
+                             sec, size, "" if size == "large" else " (issue: large)",
+                             ", ahead of Dovecot" if dv else "", p["wall_ms"],
                              fl["wall_ms"], ratio, "; Dovecot %.0f ms" % dv["wall_ms"] if dv else "",
                              "yes" if ratio <= 1.3 and ahead else "**no**"))
             if len(L) > n:
@@ -741,7 +743,7 @@ class TlsCells:
                          "pop3d %.1f/s%s, %s (%s) %.1f/s | %s |" % (
                              sec, p["rate"], "" if p["resumed"] else " (no resumption)",
                              best["server"], best["handshake"], best["rate"],
-                             "yes" if p["rate"] >= best["rate"] else "**no**"))
+                             "yes" if p["resumed"] and p["rate"] >= best["rate"] else "**no**"))
         p = self.cell("rate", "pop3d", "plain")
         dvs = [c for c in (self.cell("rate", n_, "plain") for n_ in ("dovecot", "dovecot-reuse"))
                if c]
