@@ -186,9 +186,18 @@ class TlsCells:
                                check=True)
         self.certs()
         self.pop3d_tls = False
+        self.ticket_key = None
         if b.pop3d:
             h = subprocess.run([b.pop3d, "--help"], capture_output=True, text=True)
             self.pop3d_tls = "--tls-cert" in h.stdout + h.stderr
+            # Resumption (issue 14): tickets under a master key in a file
+            # pop3d makes if missing, in a directory only root may write.
+            self.ticket_key = None
+            if "--tls-ticket-key" in h.stdout + h.stderr:
+                kd = os.path.join(self.dir, "ticket")
+                os.makedirs(kd, mode=0o700, exist_ok=True)
+                os.chmod(kd, 0o700)
+                self.ticket_key = os.path.join(kd, "key")
             if not self.pop3d_tls:
                 b.notes.append("pop3d (%s) has no --tls-cert: its TLS cells were not run."
                                % a.pop3d)
@@ -280,6 +289,8 @@ class TlsCells:
                 "--index-dir=" + (b.index_dir if index else "none")]
         if security != "plain":
             argv += ["--tls-cert=" + self.cert, "--tls-key=" + self.key]
+            if self.ticket_key:
+                argv.append("--tls-ticket-key=" + self.ticket_key)
         if security == "implicit":
             argv.append("--implicit-tls")
         cg = CpuGroup("pop3d")
@@ -288,8 +299,10 @@ class TlsCells:
         logf.close()
         self.info["pop3d"] = ("`systemd-socket-activate -l 127.0.0.1:PORT --inetd -a -- %s -f "
                               "USERS -m %%h/inbox --index-dir=DIR|none [--tls-cert=%s "
-                              "--tls-key=%s [--implicit-tls]]` as root" % (b.pop3d, self.cert,
-                                                                            self.key))
+                              "--tls-key=%s%s [--implicit-tls]]` as root" % (
+                                  b.pop3d, self.cert, self.key,
+                                  " --tls-ticket-key=" + self.ticket_key if self.ticket_key
+                                  else ""))
         return d
 
     def dovecot_conf(self, reuse, tls):
