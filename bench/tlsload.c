@@ -10,10 +10,11 @@
  * failed.
  *
  *   tlsload rate -p PORT -s plain|stls|implicit [-c CLIENTS] (-d SEC | -n COUNT)
- *                [-r] [-a CA] [-S poll|stat] [-u USER | -P PREFIX] [-w PASS]
+ *                [-r] [-a CA] [-S poll|stat|quit] [-u USER | -P PREFIX] [-w PASS]
  *     CLIENTS threads (default 16), each repeating a whole session, one
  *     command at a time: greeting, [STLS,] USER, PASS, STAT, UIDL, QUIT
- *     (-S poll; -S stat: USER, PASS, STAT, QUIT), for SEC seconds or COUNT
+ *     (-S poll; -S stat: USER, PASS, STAT, QUIT; -S quit: QUIT alone, for
+ *     the cost of a connection and its handshake), for SEC seconds or COUNT
  *     sessions in all, as USER (default benchuser), or with -P as PREFIX and
  *     the thread's number in two digits (bench00, bench01, ...), so that
  *     each thread polls its own mailbox.  With -r a
@@ -62,7 +63,8 @@ static gnutls_certificate_credentials_t creds;
 static const char *user_name = "benchuser";
 static const char *user_prefix;		/* -P: thread i is PREFIX%02d */
 static const char *password = "secret";
-static int poll_script = 1;		/* -S poll (1) or stat (0) */
+enum script { POLL, STAT_ONLY, QUIT_ONLY };
+static enum script script_kind = POLL;	/* -S poll, stat or quit */
 static int resume;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -287,13 +289,15 @@ static int one_session(int id, gnutls_datum_t *saved, int *was_resumed)
 		return -1;
 	if (start(&c, resume ? saved : NULL, greeting, sizeof greeting) < 0)
 		goto out;
-	snprintf(cmd, sizeof cmd, "USER %s\r\n", user);
-	if (command(&c, cmd, 0) < 0)
-		goto out;
-	snprintf(cmd, sizeof cmd, "PASS %s\r\n", password);
-	if (command(&c, cmd, 0) < 0 || command(&c, "STAT\r\n", 0) < 0)
-		goto out;
-	if (poll_script && command(&c, "UIDL\r\n", 1) < 0)
+	if (script_kind != QUIT_ONLY) {
+		snprintf(cmd, sizeof cmd, "USER %s\r\n", user);
+		if (command(&c, cmd, 0) < 0)
+			goto out;
+		snprintf(cmd, sizeof cmd, "PASS %s\r\n", password);
+		if (command(&c, cmd, 0) < 0 || command(&c, "STAT\r\n", 0) < 0)
+			goto out;
+	}
+	if (script_kind == POLL && command(&c, "UIDL\r\n", 1) < 0)
 		goto out;
 	if (command(&c, "QUIT\r\n", 0) < 0)
 		goto out;
@@ -517,8 +521,8 @@ static long number(const char *s, long min, long max)
 static int usage(void)
 {
 	fprintf(stderr, "usage: tlsload rate|get -p PORT -s plain|stls|implicit|raw [-a CA]\n"
-		"  rate: [-c CLIENTS] (-d SEC | -n COUNT) [-r] [-S poll|stat] [-u USER | -P PREFIX]\n"
-		"        [-w PASS]\n"
+		"  rate: [-c CLIENTS] (-d SEC | -n COUNT) [-r] [-S poll|stat|quit]\n"
+		"        [-u USER | -P PREFIX] [-w PASS]\n"
 		"  get: [-i SCRIPT] -o OUT\n");
 	return 2;
 }
@@ -548,7 +552,12 @@ int main(int argc, char **argv)
 		case 'd': seconds = number(optarg, 1, 3600); break;
 		case 'n': quota = number(optarg, 1, 100000000); break;
 		case 'r': resume = 1; break;
-		case 'S': poll_script = strcmp(optarg, "stat") != 0; break;
+		case 'S':
+			if (strcmp(optarg, "poll") == 0) script_kind = POLL;
+			else if (strcmp(optarg, "stat") == 0) script_kind = STAT_ONLY;
+			else if (strcmp(optarg, "quit") == 0) script_kind = QUIT_ONLY;
+			else return usage();
+			break;
 		case 'u': user_name = optarg; break;
 		case 'P': user_prefix = optarg; break;
 		case 'w': password = optarg; break;
