@@ -262,6 +262,12 @@ class TlsCells:
         os.chmod(self.pop3d_users, 0o644)
         os.chmod(self.dovecot_users, 0o644)
 
+    def drop_dovecot_index(self):
+        """benchuser's Dovecot index goes: it may be another mailbox's, or
+        owned by the uid of an earlier run's benchuser (then Dovecot cannot
+        open INBOX).  The untimed sessions before the cell rebuild it."""
+        shutil.rmtree(os.path.join(self.b.boxdir, "dovecot-index"), ignore_errors=True)
+
     def rate_mailboxes(self, pristine):
         b = self.b
         os.makedirs(self.rate_dir, exist_ok=True)
@@ -490,6 +496,7 @@ class TlsCells:
                 b.prepare(b.servers["pop3d"], "tiny", "stat", pristine, idx)
             else:
                 b.restore(self.Server(name, True, inbox, []), "tiny", pristine)
+                self.drop_dovecot_index()
             for security in ("stls", "implicit"):
                 d = self.start(name, security)
                 try:
@@ -567,6 +574,7 @@ class TlsCells:
                 b.prepare(b.servers["pop3d"], size, "retr_all", pristine, idx)
             elif not primed:
                 b.restore(server, size, pristine)
+                self.drop_dovecot_index()
                 # Untimed: the session that leaves Dovecot's index warm.
                 self.load(["get", "-i", script, "-o", out] + self.tls_args(security,
                                                                           d.ports[security]))
