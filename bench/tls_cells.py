@@ -371,7 +371,8 @@ class TlsCells:
         return dm
 
     def servers(self, tls):
-        """(name, start function) of each server configuration to measure."""
+        """The servers to measure: pop3d, dovecot, dovecot-reuse (those
+        installed and asked for); tls: for the cells that need TLS."""
         b = self.b
         out = []
         # The TLS cells warm pop3d's index through the pipe-run pop3d of
@@ -409,8 +410,6 @@ class TlsCells:
         b = self.b
         secs = b.args.rate_seconds
         self.rate_mailboxes(pristine)
-        variants = [("plain", False), ("stls", False), ("stls", True), ("implicit", False),
-                    ("implicit", True)]
         for name in self.servers(False):
             # pop3d: one launcher per security (the options differ);
             # Dovecot: one daemon for plaintext (ssl = no), one for TLS
@@ -419,7 +418,7 @@ class TlsCells:
             if name != "pop3d":
                 groups.append(("stls", [("stls", False), ("stls", True),
                                         ("implicit", False), ("implicit", True)]))
-            elif self.pop3d_tls:
+            elif self.pop3d_tls and b.root:         # TLS needs privilege separation
                 groups += [("stls", [("stls", False), ("stls", True)]),
                            ("implicit", [("implicit", False), ("implicit", True)])]
             for security, cells in groups:
