@@ -34,6 +34,7 @@
 #include <xxhash.h>
 
 #include "index.h"
+#include "util.h"
 
 #define INDEX_MAGIC	"pop3dix"	/* and a NUL: 8 octets */
 /* Raise when the scan's rules or the record change. */
@@ -156,40 +157,6 @@ dir_is_private(const char *path)
 		return 0;
 	return S_ISDIR(st.st_mode) && (st.st_uid == geteuid() ||
 	    st.st_uid == 0) && (st.st_mode & 022) == 0;
-}
-
-static int
-read_full(int fd, void *buf, size_t len)
-{
-	size_t done = 0;
-	ssize_t n;
-
-	while (done < len) {
-		n = read(fd, (char *)buf + done, len - done);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		done += (size_t)n;
-	}
-	return 0;
-}
-
-static int
-write_full(int fd, const void *buf, size_t len)
-{
-	size_t done = 0;
-	ssize_t n;
-
-	while (done < len) {
-		n = write(fd, (const char *)buf + done, len - done);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		done += (size_t)n;
-	}
-	return 0;
 }
 
 static void

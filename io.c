@@ -25,6 +25,7 @@
 
 #include "io.h"
 #include "params.h"
+#include "util.h"
 
 static char	in_buf[IN_BUFFER_BYTES];
 static size_t	in_start, in_end;
@@ -42,16 +43,6 @@ static int	write_failed;		/* nothing more can be sent */
 static volatile sig_atomic_t signal_flag;
 
 static int	saved_flags[2] = { -1, -1 };
-
-static long long
-now_msec(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		return 0;
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /*
  * Non-blocking descriptors let poll() bound every wait, writes included: a

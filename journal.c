@@ -66,6 +66,7 @@
 
 #include "journal.h"
 #include "params.h"
+#include "util.h"
 
 #define JOURNAL_MAGIC	"pop3d-journal-2\n"
 /* Any version's magic starts so: one of another version is not ignored. */
@@ -168,44 +169,6 @@ journal_path_for(const char *mailbox, char *out, size_t size)
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
-static ssize_t
-pread_all(int fd, void *buf, size_t len, off_t off)
-{
-	size_t done = 0;
-	ssize_t n;
-
-	while (done < len) {
-		n = pread(fd, (char *)buf + done, len - done, off + (off_t)done);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n == 0 ? (ssize_t)done : -1;
-		done += (size_t)n;
-	}
-	return (ssize_t)done;
-}
-
-static int
-pwrite_all(int fd, const void *buf, size_t len, off_t off)
-{
-	size_t done = 0;
-	ssize_t n;
-
-	while (done < len) {
-		n = pwrite(fd, (const char *)buf + done, len - done,
-		    off + (off_t)done);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = EIO;
-			return -1;
-		}
-		done += (size_t)n;
-	}
-	return 0;
-}
-
 /*
  * Every mutation of an update goes through here: one fault point each.
  * The write-back of what was written is started at once (it changes no
@@ -215,7 +178,7 @@ pwrite_all(int fd, const void *buf, size_t len, off_t off)
 static int
 update_write(int fd, const void *buf, size_t len, off_t off)
 {
-	int r = pwrite_all(fd, buf, len, off);
+	int r = pwrite_full(fd, buf, len, off);
 
 	if (r == 0)
 		(void)sync_file_range(fd, off, (off_t)len,
@@ -264,7 +227,7 @@ stream_copy(struct journal *j, int from_fd, off_t from, int to_fd, off_t to,
 		n = len < COPY_BYTES ? (size_t)len : COPY_BYTES;
 		if (to_fd == j->fd && n > COPY_BYTES - (size_t)(to % HASH_BLOCK))
 			n = COPY_BYTES - (size_t)(to % HASH_BLOCK);
-		if (pread_all(from_fd, j->copy, n, from) != (ssize_t)n ||
+		if (pread_full(from_fd, j->copy, n, from) != (ssize_t)n ||
 		    (hash != NULL &&
 		    XXH3_64bits_update(hash, j->copy, n) != XXH_OK) ||
 		    update_write(to_fd, j->copy, n, to) == -1)
@@ -290,7 +253,7 @@ region_hash(struct journal *j, int fd, off_t off, off_t len, int *ok_r)
 		goto out;
 	while (len > 0) {
 		n = len < COPY_BYTES ? (size_t)len : COPY_BYTES;
-		if (pread_all(fd, j->copy, n, off) != (ssize_t)n ||
+		if (pread_full(fd, j->copy, n, off) != (ssize_t)n ||
 		    XXH3_64bits_update(state, j->copy, n) != XXH_OK)
 			goto out;
 		off += (off_t)n;
@@ -687,7 +650,7 @@ record_block_digests(struct journal *j, uint64_t *check_r)
 	while (at < j->size) {
 		n = j->size - at < COPY_BYTES ? (size_t)(j->size - at) :
 		    COPY_BYTES;
-		if (pread_all(j->fd, j->copy, n, at) != (ssize_t)n)
+		if (pread_full(j->fd, j->copy, n, at) != (ssize_t)n)
 			goto done;
 		blocks = (n + HASH_BLOCK - 1) / HASH_BLOCK;
 		for (k = 0; k < blocks; k++)
@@ -695,7 +658,7 @@ record_block_digests(struct journal *j, uint64_t *check_r)
 			    n - k * HASH_BLOCK < HASH_BLOCK ?
 			    n - k * HASH_BLOCK : HASH_BLOCK);
 		if (XXH3_64bits_update(all, digests, blocks * 8) != XXH_OK ||
-		    pwrite_all(j->jfd, digests, blocks * 8, out) == -1)
+		    pwrite_full(j->jfd, digests, blocks * 8, out) == -1)
 			goto done;
 		at += (off_t)n;
 		out += (off_t)(blocks * 8);
@@ -790,7 +753,7 @@ read_slot(struct journal *j, int k, struct journal_slot *s)
 	off_t off = j->slots_off + (off_t)k * (off_t)(JOURNAL_BLOCK +
 	    j->slot_data);
 
-	if (pread_all(j->jfd, s, sizeof(*s), off) != (ssize_t)sizeof(*s) ||
+	if (pread_full(j->jfd, s, sizeof(*s), off) != (ssize_t)sizeof(*s) ||
 	    s->seq == 0 || s->check != slot_checksum(s))
 		return -1;
 	if (s->kind == STEP_MOVE && (s->dst >= s->src ||
@@ -860,8 +823,8 @@ blocks_hold(struct journal *j, off_t from, off_t to,
 		if (end > to)
 			break;
 		len = (size_t)(end - at);
-		if (pread_all(j->fd, block, len, at) != (ssize_t)len ||
-		    pread_all(j->jfd, &want, sizeof(want), j->hashes_off +
+		if (pread_full(j->fd, block, len, at) != (ssize_t)len ||
+		    pread_full(j->jfd, &want, sizeof(want), j->hashes_off +
 		    (at - j->hashed_from) / HASH_BLOCK * 8) != sizeof(want))
 			return 0;
 		have = XXH3_64bits(block, len);
@@ -871,9 +834,9 @@ blocks_hold(struct journal *j, off_t from, off_t to,
 			return 0;
 		/* Already written by the step: its data, or its source. */
 		src = at - (off_t)s->dst;
-		if (s->has_data ? pread_all(j->jfd, block, len, slot_offset(j,
+		if (s->has_data ? pread_full(j->jfd, block, len, slot_offset(j,
 		    s->seq) + JOURNAL_BLOCK + src) != (ssize_t)len :
-		    pread_all(j->fd, block, len, (off_t)s->src + src) !=
+		    pread_full(j->fd, block, len, (off_t)s->src + src) !=
 		    (ssize_t)len)
 			return 0;
 		if (XXH3_64bits(block, len) != have)
@@ -889,7 +852,7 @@ nonce_present(struct journal *j, const struct journal_slot *s)
 	unsigned char buf[NONCE_BYTES];
 	size_t n = (size_t)s->nonce_len;
 
-	return pread_all(j->fd, buf, n, (off_t)s->new_size) == (ssize_t)n &&
+	return pread_full(j->fd, buf, n, (off_t)s->new_size) == (ssize_t)n &&
 	    memcmp(buf, s->nonce, n) == 0;
 }
 
@@ -998,7 +961,7 @@ read_header(struct journal *j, const struct stat *st,
 	size_t n;
 	int ok;
 
-	if (pread_all(j->jfd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
+	if (pread_full(j->jfd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
 		return 1;
 	if (memcmp(h.magic, JOURNAL_MAGIC, sizeof(h.magic)) != 0) {
 		if (memcmp(h.magic, JOURNAL_MAGIC_PREFIX,
@@ -1021,7 +984,7 @@ read_header(struct journal *j, const struct stat *st,
 	journal_layout(j, n, (off_t)h.hashed_from, (off_t)h.size);
 	digests = region_hash(j, j->jfd, j->hashes_off, (off_t)h.nblocks * 8,
 	    &ok);
-	if (!ok || pread_all(j->jfd, ranges, n * sizeof(*ranges),
+	if (!ok || pread_full(j->jfd, ranges, n * sizeof(*ranges),
 	    JOURNAL_BLOCK) != (ssize_t)(n * sizeof(*ranges)) ||
 	    header_checksum(&h, ranges, digests) != h.check ||
 	    !ranges_valid(ranges, n, (off_t)h.size)) {
@@ -1051,7 +1014,7 @@ journal_replay(int fd, int jfd, journal_tick tick, void *arg)
 
 	if (fstat(fd, &st) == -1)
 		return -1;
-	if (pread_all(jfd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
+	if (pread_full(jfd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
 		return 0;
 	if (journal_setup(&j, fd, jfd, h.slot_data > 0 &&
 	    h.slot_data <= JOURNAL_CHUNK_BYTES ? (size_t)h.slot_data : 1) == -1)

@@ -49,6 +49,7 @@
 #include "index.h"
 #include "journal.h"
 #include "mailbox.h"
+#include "util.h"
 
 /* A scan's result: the messages of a file up to the caps. */
 struct scan {
@@ -77,37 +78,6 @@ set_error(struct mailbox *mb, const char *fmt, ...)
 	/* ap is started above: clang-analyzer 14 misreads this. */
 	(void)vsnprintf(mb->error, sizeof(mb->error), fmt, ap); // NOLINT
 	va_end(ap);
-}
-
-/* Reads exactly len bytes unless the file ends first. */
-static ssize_t
-pread_full(int fd, void *buf, size_t len, off_t offset)
-{
-	size_t done = 0;
-	ssize_t n;
-
-	while (done < len) {
-		n = pread(fd, (char *)buf + done, len - done,
-		    offset + (off_t)done);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return -1;
-		if (n == 0)
-			break;
-		done += (size_t)n;
-	}
-	return (ssize_t)done;
-}
-
-static long long
-now_msec(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		return 0;
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void
@@ -2264,25 +2234,6 @@ msg_mark_deleted(struct mailbox *mb, size_t i)
 }
 
 /* ---- UIDL ------------------------------------------------------------- */
-
-/*
- * Writes v in decimal at out, without a NUL; returns the length (at most
- * 20).  The UIDL recipe hashes a size written so; pop3d.c writes LIST
- * and UIDL lines with it, where snprintf() was most of their cost.
- */
-size_t
-format_decimal(char *out, uint64_t v)
-{
-	char digits[20];
-	size_t n = 0, len;
-
-	do
-		digits[n++] = (char)('0' + v % 10);
-	while ((v /= 10) > 0);
-	for (len = n; n > 0; n--)
-		*out++ = digits[n - 1];
-	return len;
-}
 
 /*
  * Header fields that mail software writes back into messages (c-client,

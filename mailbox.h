@@ -135,7 +135,6 @@ int	msg_send_finish(struct mailbox *mb, size_t i, off_t pos);
 const unsigned char *mbox_bytes(struct mailbox *mb, off_t offset, size_t len);
 void	mbox_forget_ahead(struct mailbox *mb);
 int	mbox_compute_uidls(struct mailbox *mb);
-size_t	format_decimal(char *out, uint64_t v);
 size_t	msg_uidl(const struct mailbox *mb, size_t i, char uidl[UIDL_MAX]);
 int	msg_mark_deleted(struct mailbox *mb, size_t i);
 int	mbox_update(struct mailbox *mb, size_t *deleted_r);

@@ -39,6 +39,7 @@
 #include "privsep.h"
 #include "proxy.h"
 #include "sandbox.h"
+#include "util.h"
 
 #define POP3D_VERSION	"0.1"
 

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "proxy.h"
+#include "util.h"
 
 static const unsigned char v2_signature[12] = {
 	0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a
@@ -424,16 +425,6 @@ proxy_parse_v2(const unsigned char *buf, size_t len, struct proxy_header *h,
 }
 
 /* ---- Reading ------------------------------------------------------------ */
-
-static long long
-now_msec(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		return 0;
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /*
  * Exactly n octets from fd (non-blocking, io_init() made it so) before
