@@ -26,11 +26,11 @@ OURCPPFLAGS = -D_GNU_SOURCE -DLIBBSD_NETBSD_VIS \
               $(shell $(PKG_CONFIG) --cflags $(LIBS))
 OURLDLIBS   = $(shell $(PKG_CONFIG) --libs $(LIBS)) -lresolv
 
-SRCS = pop3d.c io.c mailbox.c index.c journal.c auth.c privsep.c proxy.c \
-       sandbox.c util.c
+SRCS = pop3d.c io.c mailbox.c scan.c match.c uidl.c index.c update.c \
+       journal.c auth.c privsep.c proxy.c sandbox.c util.c
 OBJS = $(SRCS:.c=.o)
-HDRS = auth.h index.h io.h journal.h mailbox.h params.h privsep.h proxy.h \
-       sandbox.h util.h
+HDRS = auth.h index.h io.h journal.h mailbox.h match.h params.h privsep.h \
+       proxy.h sandbox.h scan.h table.h uidl.h update.h util.h
 
 # Debian packages: to build, and to run every test.
 BUILD_DEPS = gcc make pkg-config libbsd-dev libcrypt-dev libxxhash-dev \
@@ -136,6 +136,7 @@ check-valgrind: pop3d-valgrind
 	    TEST_FILTER=.t: tests/run
 
 check-lint:
+	tests/include-graph
 	mandoc -Tlint -W warning man/pop3d.8
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	    --inline-suppr --std=c11 -D_GNU_SOURCE $(SRCS)

@@ -1,10 +1,11 @@
 /*
  * index.c: a mailbox's table of messages, kept between sessions, so that
  * the next session checks the mailbox against it instead of scanning it
- * line by line (mailbox.c, index_resume()).
+ * line by line (mailbox.c, index_resume()).  It knows the table
+ * (table.h), never the session (struct mailbox).
  *
  * The index is a cache and decides nothing by itself.  It claims where
- * each message was, with the digest of its bytes; mailbox.c hashes the
+ * each message was, with the digest of its bytes; match.c hashes the
  * file's bytes at those places and uses only the leading messages that
  * match exactly, scanning from there on, so a stale, torn or forged index
  * costs a scan, never a wrong answer.  What is taken from it unchecked is
@@ -178,7 +179,7 @@ header_init(struct index_header *h, const char *mailbox, off_t size,
 /*
  * Is the table one a scan of a file of size octets could have made?  Every
  * offset and length is checked here, before anything is read with them;
- * whether the bytes are there is mailbox.c's check.
+ * whether the bytes are there is match.c's check.
  */
 static int
 table_is_sane(const struct message *msgs, size_t count, off_t size)
@@ -209,14 +210,13 @@ table_is_sane(const struct message *msgs, size_t count, off_t size)
 }
 
 /*
- * Reads path's table for mailbox: 0 with the messages (malloc'd, no
- * session flags) and the file size they cover, or -1 if there is no
+ * Reads path's table for mailbox into t: 0 with the messages (malloc'd,
+ * no session flags) and the file size they cover (t->end), or -1 if there is no
  * usable index (missing, torn, another user's, another mailbox's or
  * another build's).
  */
 int
-index_load(const char *path, const char *mailbox, off_t *size_r,
-    struct message **msgs_r, size_t *count_r)
+index_load(const char *path, const char *mailbox, struct msg_table *t)
 {
 	struct index_header h, want;
 	struct message *msgs = NULL;
@@ -261,9 +261,9 @@ index_load(const char *path, const char *mailbox, off_t *size_r,
 		goto out;
 	for (i = 0; i < h.count; i++)
 		msgs[i].flags &= INDEX_FLAGS;
-	*msgs_r = msgs;
-	*count_r = (size_t)h.count;
-	*size_r = (off_t)h.size;
+	t->msgs = msgs;
+	t->count = t->capacity = (size_t)h.count;
+	t->end = (off_t)h.size;
 	msgs = NULL;
 	r = 0;
 out:
@@ -302,13 +302,15 @@ out:
 }
 
 /*
- * Replaces path with the table of mailbox (count messages covering size
+ * Replaces path with table t of mailbox (its messages, covering t->end
  * octets).  Returns 0, or -1 with errno; nothing is left behind on error.
  */
 int
-index_save(const char *path, const char *mailbox, off_t size,
-    const struct message *msgs, size_t count)
+index_save(const char *path, const char *mailbox, const struct msg_table *t)
 {
+	const struct message *msgs = t->msgs;
+	size_t count = t->count;
+	off_t size = t->end;
 	char tmp[MAILBOX_PATH_MAX + 64];
 	struct index_header h;
 	XXH128_canonical_t canon;

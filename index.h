@@ -8,13 +8,12 @@
 
 #include <stddef.h>
 
-#include "mailbox.h"
+#include "table.h"
 
 int	index_path_for(const char *dir, uid_t uid, char *out, size_t size);
 int	index_prepare_dir(const char *dir, uid_t uid, gid_t gid);
-int	index_load(const char *path, const char *mailbox, off_t *size_r,
-	    struct message **msgs_r, size_t *count_r);
-int	index_save(const char *path, const char *mailbox, off_t size,
-	    const struct message *msgs, size_t count);
+int	index_load(const char *path, const char *mailbox, struct msg_table *t);
+int	index_save(const char *path, const char *mailbox,
+	    const struct msg_table *t);
 
 #endif

@@ -61,7 +61,7 @@
 
 #include <xxhash.h>
 #if defined(__x86_64__)
-#include <xxh_x86dispatch.h>	/* AVX2 when there is one: see mailbox.c */
+#include <xxh_x86dispatch.h>	/* AVX2 when there is one: see scan.c */
 #endif
 
 #include "journal.h"

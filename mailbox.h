@@ -13,9 +13,8 @@
 #include <xxhash.h>
 
 #include "params.h"
-
-/* 32 hex digits, '-', up to 7 digits of occurrence, NUL. */
-#define UIDL_MAX	48
+#include "table.h"
+#include "uidl.h"
 
 enum mbox_status {
 	MBOX_OK = 0,
@@ -24,37 +23,6 @@ enum mbox_status {
 	MBOX_IN_USE = -3,	/* locked by someone else past the wait */
 	MBOX_GONE = -4		/* the message is no longer in the file */
 };
-
-#define MSG_DELETED		0x01	/* marked by DELE */
-#define MSG_UIDL_KNOWN		0x04	/* uidl_digest is computed */
-#define MSG_SEPARATOR_SHIFT	4	/* separator length, 0 to 2 */
-#define MSG_SEPARATOR_MASK	0x30
-/* UIDL: 1, 2, ... among equal digests, in the flags' top 24 bits. */
-#define MSG_OCCURRENCE_SHIFT	8
-
-#if MBOX_MESSAGES_MAX >= (1 << 24)
-#error "MBOX_MESSAGES_MAX must fit the 24 bits of a UIDL occurrence"
-#endif
-
-/*
- * 56 bytes per message (RSS is this times the messages, plus about 2 MB);
- * the region ends where the next one starts.
- */
-struct message {
-	off_t		from_offset;		/* the From_ line */
-	off_t		wire_size;		/* octets as sent, CRLF */
-	unsigned char	uidl_digest[16];
-	unsigned char	content_digest[16];
-	uint32_t	from_len;		/* the From_ line with its LF */
-	uint32_t	flags;
-};
-
-/* The first octet of the message, after its From_ line. */
-static inline off_t
-msg_body(const struct message *m)
-{
-	return m->from_offset + (off_t)m->from_len;
-}
 
 /* How much of the table came from the index, for the login log line. */
 enum mbox_index {
@@ -89,9 +57,9 @@ struct mailbox {
 	int		 read_only;
 	uid_t		 owner;
 	struct stat	 st;			/* as scanned */
-	off_t		 scan_end;		/* end of the last served region */
-	struct message	*msgs;
-	size_t		 count;
+	struct msg_table table;			/* as at login; its end is
+						   that of the last served
+						   region */
 	off_t		*moved;			/* NULL, or each message's From_
 						   offset now (-1: gone) */
 	off_t		*moved_end;		/* and where its octets end */
@@ -137,6 +105,17 @@ void	mbox_forget_ahead(struct mailbox *mb);
 int	mbox_compute_uidls(struct mailbox *mb);
 size_t	msg_uidl(const struct mailbox *mb, size_t i, char uidl[UIDL_MAX]);
 int	msg_mark_deleted(struct mailbox *mb, size_t i);
-int	mbox_update(struct mailbox *mb, size_t *deleted_r);
+
+/* For update.c, which works on the session's mailbox. */
+void	mbox_set_error(struct mailbox *mb, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	mbox_open_file(struct mailbox *mb, int *read_only_r, int *status_r);
+int	mbox_check_file(struct mailbox *mb, int fd, struct stat *st);
+int	mbox_replay(struct mailbox *mb, int fd, int read_only);
+int	mbox_current_table(struct mailbox *mb, int fd, off_t size,
+	    struct msg_table *cur);
+int	lock_acquire(struct mailbox *mb, int fd, short type);
+void	lock_release(struct mailbox *mb, int fd);
+void	dotlock_tick(void *arg);
 
 #endif

@@ -39,6 +39,7 @@
 #include "privsep.h"
 #include "proxy.h"
 #include "sandbox.h"
+#include "update.h"
 #include "util.h"
 
 #define POP3D_VERSION	"0.1"
@@ -353,9 +354,9 @@ message_arg(struct session *s, const char *arg, size_t *i_r)
 
 	if (parse_number(arg, &n) == -1)
 		return reply_syntax;
-	if (n == 0 || n > s->mb.count)
+	if (n == 0 || n > s->mb.table.count)
 		return reply_no_message;
-	if (s->mb.msgs[n - 1].flags & MSG_DELETED)
+	if (s->mb.table.msgs[n - 1].flags & MSG_DELETED)
 		return reply_deleted;
 	if (msg_gone(&s->mb, (size_t)(n - 1)))
 		return reply_gone;
@@ -432,7 +433,7 @@ send_message(struct session *s, size_t i, int top, uint64_t max_body_lines,
     off_t *pos_r)
 {
 	const unsigned char *buf;
-	off_t pos = msg_from(&s->mb, i) + (off_t)s->mb.msgs[i].from_len;
+	off_t pos = msg_from(&s->mb, i) + (off_t)s->mb.table.msgs[i].from_len;
 	off_t end = msg_end(&s->mb, i);
 	const unsigned char *p, *q, *lf;
 	struct out_cursor out;
@@ -566,11 +567,11 @@ count_live(struct session *s)
 
 	s->live_count = 0;
 	s->live_octets = 0;
-	for (i = 0; i < s->mb.count; i++) {
-		if (s->mb.msgs[i].flags & MSG_DELETED)
+	for (i = 0; i < s->mb.table.count; i++) {
+		if (s->mb.table.msgs[i].flags & MSG_DELETED)
 			continue;
 		s->live_count++;
-		s->live_octets += s->mb.msgs[i].wire_size;
+		s->live_octets += s->mb.table.msgs[i].wire_size;
 	}
 }
 
@@ -665,7 +666,7 @@ start_transaction(struct session *s, const struct account *a)
 		    "limit of %d messages or %lld octets: serving the first %zu "
 		    "messages (%lld of %lld octets)", s->rip, s->log_user,
 		    s->mb.path, MBOX_MESSAGES_MAX, (long long)MBOX_BYTES_MAX,
-		    s->mb.count, (long long)s->mb.scan_end,
+		    s->mb.table.count, (long long)s->mb.table.end,
 		    (long long)s->mb.st.st_size);
 	s->state = STATE_TRANSACTION;
 	s->bad_commands = 0;
@@ -876,15 +877,15 @@ cmd_list(struct session *s, struct command *c)
 		if ((err = message_arg(s, c->args[0], &i)) != NULL)
 			return reply_bad(s, err);
 		return io_reply("+OK %zu %lld", i + 1,
-		    (long long)s->mb.msgs[i].wire_size);
+		    (long long)s->mb.table.msgs[i].wire_size);
 	}
 	if (io_reply("+OK %zu messages (%lld octets)", s->live_count,
 	    (long long)s->live_octets) == -1)
 		return -1;
-	for (i = 0; i < s->mb.count; i++) {
-		if ((s->mb.msgs[i].flags & MSG_DELETED) || msg_gone(&s->mb, i))
+	for (i = 0; i < s->mb.table.count; i++) {
+		if ((s->mb.table.msgs[i].flags & MSG_DELETED) || msg_gone(&s->mb, i))
 			continue;
-		len = format_decimal(size, (uint64_t)s->mb.msgs[i].wire_size);
+		len = format_decimal(size, (uint64_t)s->mb.table.msgs[i].wire_size);
 		if (reply_listing(i + 1, size, len) == -1)
 			return -1;
 	}
@@ -917,8 +918,8 @@ cmd_uidl(struct session *s, struct command *c)
 	}
 	if (reply("+OK Unique-ID listing follows.") == -1)
 		return -1;
-	for (i = 0; i < s->mb.count; i++) {
-		if ((s->mb.msgs[i].flags & MSG_DELETED) || msg_gone(&s->mb, i))
+	for (i = 0; i < s->mb.table.count; i++) {
+		if ((s->mb.table.msgs[i].flags & MSG_DELETED) || msg_gone(&s->mb, i))
 			continue;
 		len = msg_uidl(&s->mb, i, uidl);
 		if (reply_listing(i + 1, uidl, len) == -1)
@@ -1000,7 +1001,7 @@ retrieve(struct session *s, size_t i, int top, uint64_t lines)
 	if (top) {
 		if (reply("+OK Top of message follows.") == -1)
 			return -1;
-	} else if (reply_octets(s->mb.msgs[i].wire_size) == -1)
+	} else if (reply_octets(s->mb.table.msgs[i].wire_size) == -1)
 		return -1;
 	/*
 	 * Nothing is locked while a message is sent: if another program or
@@ -1092,7 +1093,7 @@ cmd_dele(struct session *s, struct command *c)
 		return reply(reply_changed);
 	}
 	s->live_count--;
-	s->live_octets -= s->mb.msgs[i].wire_size;
+	s->live_octets -= s->mb.table.msgs[i].wire_size;
 	s->check_holds_next = io_line_waiting();
 	return reply("+OK Message deleted.");
 }
@@ -1112,8 +1113,8 @@ cmd_rset(struct session *s, struct command *c)
 
 	if (c->nargs != 0)
 		return reply_bad(s, reply_syntax);
-	for (i = 0; i < s->mb.count; i++)
-		s->mb.msgs[i].flags &= ~(uint32_t)MSG_DELETED;
+	for (i = 0; i < s->mb.table.count; i++)
+		s->mb.table.msgs[i].flags &= ~(uint32_t)MSG_DELETED;
 	count_live(s);
 	return reply("+OK Deletion marks removed.");
 }
@@ -1623,7 +1624,7 @@ main(int argc, char *argv[])
 		syslog(LOG_INFO, "logout: rip=%s user=%s retrieved=%zu "
 		    "deleted=%zu left=%zu sent=%llu end=%s", s.rip,
 		    s.log_user, retrieved_sent(&s), s.deleted,
-		    s.mb.count - s.deleted, sent_since_login(&s),
+		    s.mb.table.count - s.deleted, sent_since_login(&s),
 		    ending_name(s.ending));
 	if (mbox_save_index(&s.mb) == -1)
 		syslog(LOG_WARNING, "rip=%s user=%s: index %s not saved: %s",

@@ -148,7 +148,7 @@ check_sending(struct session *s, const unsigned char *data)
 		/* The first and last messages when there are many. */
 		i = n <= SEND_CHECK_MAX || k < SEND_CHECK_MAX / 2 ? k :
 		    n - SEND_CHECK_MAX + k;
-		const struct message *m = &s->mb.msgs[i];
+		const struct message *m = &s->mb.table.msgs[i];
 		off_t end = msg_end(&s->mb, i);
 		uint64_t lines = splitmix(&seed) % 4;
 
@@ -182,14 +182,14 @@ check_layout(const struct mailbox *mb, const unsigned char *d, size_t size)
 {
 	size_t i;
 
-	FZ_CHECK(mb->count > 0, "non-empty mailbox with no messages");
-	FZ_CHECK(mb->msgs[0].from_offset == 0, "first message not at 0");
-	FZ_CHECK((size_t)mb->scan_end == size,
-	    "scan_end %lld != size %zu", (long long)mb->scan_end, size);
-	for (i = 0; i < mb->count; i++) {
-		const struct message *m = &mb->msgs[i];
-		off_t end = msg_end(mb, i), re = i + 1 < mb->count ?
-		    mb->msgs[i + 1].from_offset : mb->scan_end;
+	FZ_CHECK(mb->table.count > 0, "non-empty mailbox with no messages");
+	FZ_CHECK(mb->table.msgs[0].from_offset == 0, "first message not at 0");
+	FZ_CHECK((size_t)mb->table.end == size,
+	    "scan_end %lld != size %zu", (long long)mb->table.end, size);
+	for (i = 0; i < mb->table.count; i++) {
+		const struct message *m = &mb->table.msgs[i];
+		off_t end = msg_end(mb, i), re = i + 1 < mb->table.count ?
+		    mb->table.msgs[i + 1].from_offset : mb->table.end;
 		const unsigned char *lf;
 		size_t from = (size_t)m->from_offset;
 
@@ -198,8 +198,8 @@ check_layout(const struct mailbox *mb, const unsigned char *d, size_t size)
 		    (size_t)re <= size, "message %zu: offsets %lld %lld %lld "
 		    "%lld not in order", i + 1, (long long)m->from_offset,
 		    (long long)msg_body(m), (long long)end, (long long)re);
-		FZ_CHECK(i + 1 == mb->count ? (size_t)re == size :
-		    re == mb->msgs[i + 1].from_offset,
+		FZ_CHECK(i + 1 == mb->table.count ? (size_t)re == size :
+		    re == mb->table.msgs[i + 1].from_offset,
 		    "message %zu: region does not end at the next", i + 1);
 		FZ_CHECK(size - from >= 5 && memcmp(d + from, "From ", 5) == 0,
 		    "message %zu does not start with 'From '", i + 1);
@@ -216,7 +216,7 @@ check_layout(const struct mailbox *mb, const unsigned char *d, size_t size)
 			FZ_CHECK(d[end] == '\r' && d[end + 1] == '\n' &&
 			    d[end - 1] == '\n', "message %zu: bad 2-octet "
 			    "separator", i + 1);
-		if (i + 1 < mb->count)
+		if (i + 1 < mb->table.count)
 			FZ_CHECK(re - end >= 1, "message %zu: next From_ line "
 			    "without an empty line before", i + 1);
 		FZ_CHECK((uint64_t)m->wire_size == fz_wire_size(d +
@@ -340,8 +340,8 @@ check_separators(const struct mailbox *mb, const unsigned char *d,
 			prev_empty = at - prev == 1 ||
 			    (at - prev == 2 && d[prev] == '\r');
 			if (prev_empty && model_from_line(d + at, len)) {
-				FZ_CHECK(next < mb->count &&
-				    (size_t)mb->msgs[next].from_offset == at,
+				FZ_CHECK(next < mb->table.count &&
+				    (size_t)mb->table.msgs[next].from_offset == at,
 				    "the From_ line at %zu (message %zu by the "
 				    "manual's rule) does not start one", at,
 				    next + 1);
@@ -353,8 +353,8 @@ check_separators(const struct mailbox *mb, const unsigned char *d,
 		prev = at;
 		at = (size_t)(lf - d) + 1;
 	}
-	FZ_CHECK(next == mb->count, "%zu messages, the manual's rule gives "
-	    "%zu", mb->count, next);
+	FZ_CHECK(next == mb->table.count, "%zu messages, the manual's rule gives "
+	    "%zu", mb->table.count, next);
 }
 
 static void
@@ -364,10 +364,10 @@ check_uidls(struct mailbox *mb)
 	size_t i, k, len;
 
 	FZ_CHECK(mbox_compute_uidls(mb) == MBOX_OK, "UIDLs: %s", mb->error);
-	u = calloc(mb->count, UIDL_MAX);
+	u = calloc(mb->table.count, UIDL_MAX);
 	if (u == NULL)
 		abort();
-	for (i = 0; i < mb->count; i++) {
+	for (i = 0; i < mb->table.count; i++) {
 		memset(u[i], 0, UIDL_MAX);
 		msg_uidl(mb, i, u[i]);
 		len = strnlen(u[i], UIDL_MAX);
@@ -378,8 +378,8 @@ check_uidls(struct mailbox *mb)
 			    "UIDL %zu has byte 0x%02x", i + 1,
 			    (unsigned char)u[i][k]);
 	}
-	qsort(u, mb->count, UIDL_MAX, uidl_cmp);
-	for (i = 1; i < mb->count; i++)
+	qsort(u, mb->table.count, UIDL_MAX, uidl_cmp);
+	for (i = 1; i < mb->table.count; i++)
 		FZ_CHECK(strcmp(u[i - 1], u[i]) != 0, "duplicate UIDL %s",
 		    u[i]);
 	free(u);
@@ -440,8 +440,8 @@ check_index(struct mailbox *mb, const unsigned char *d, size_t size)
 		h = (h ^ d[i]) * 0x100000001b3ULL;
 	(void)splitmix(&h);
 	/* Saved for path2: the index names the file it was made for. */
-	FZ_CHECK(index_save(index_file, path2, mb->scan_end, mb->msgs,
-	    mb->count) == 0, "index_save: %s", strerror(errno));
+	FZ_CHECK(index_save(index_file, path2, &mb->table) == 0,
+	    "index_save: %s", strerror(errno));
 	index_variant(d, size, splitmix(&h), &b);
 	if (fz_write_file(path2, b.p, b.len, 0600) == -1)
 		die(path2);
@@ -454,17 +454,17 @@ check_index(struct mailbox *mb, const unsigned char *d, size_t size)
 		FZ_CHECK(b.len != size || memcmp(b.p, d, size) != 0 ||
 		    with.index_use == MBOX_INDEX_HIT, "unchanged file: the "
 		    "index was not taken whole");
-		FZ_CHECK(with.count == without.count && with.scan_end ==
-		    without.scan_end && with.capped == without.capped,
+		FZ_CHECK(with.table.count == without.table.count && with.table.end ==
+		    without.table.end && with.capped == without.capped,
 		    "with the index: %zu messages to %lld, without: %zu to "
-		    "%lld", with.count, (long long)with.scan_end,
-		    without.count, (long long)without.scan_end);
+		    "%lld", with.table.count, (long long)with.table.end,
+		    without.table.count, (long long)without.table.end);
 		FZ_CHECK(mbox_compute_uidls(&with) == MBOX_OK &&
 		    mbox_compute_uidls(&without) == MBOX_OK, "UIDLs: %s %s",
 		    with.error, without.error);
-		for (i = 0; i < with.count; i++) {
-			x = &with.msgs[i];
-			y = &without.msgs[i];
+		for (i = 0; i < with.table.count; i++) {
+			x = &with.table.msgs[i];
+			y = &without.table.msgs[i];
 			(void)msg_uidl(&with, i, ux);
 			(void)msg_uidl(&without, i, uy);
 			FZ_CHECK(x->from_offset == y->from_offset &&
@@ -493,17 +493,17 @@ check_update(struct mailbox *mb, const unsigned char *d, size_t size)
 	for (i = 0; i < size; i++)
 		seed = (seed ^ d[i]) * 1099511628211ULL;
 	mode = splitmix(&seed) % 8;
-	del = calloc(mb->count, 1);
+	del = calloc(mb->table.count, 1);
 	if (del == NULL)
 		abort();
-	for (i = 0; i < mb->count; i++) {
+	for (i = 0; i < mb->table.count; i++) {
 		/* Mostly a random subset; sometimes none, all, or one. */
 		if (mode == 0)
 			del[i] = 0;
 		else if (mode == 1)
 			del[i] = 1;
 		else if (mode == 2)
-			del[i] = i == (size_t)(seed % mb->count);
+			del[i] = i == (size_t)(seed % mb->table.count);
 		else
 			del[i] = splitmix(&seed) & 1;
 		if (!del[i])
@@ -516,17 +516,17 @@ check_update(struct mailbox *mb, const unsigned char *d, size_t size)
 	    mb->error);
 	FZ_CHECK(deleted == marked, "UPDATE removed %zu of %zu", deleted,
 	    marked);
-	for (i = 0; i < mb->count; i++) {
-		size_t from = (size_t)mb->msgs[i].from_offset;
-		size_t re = i + 1 < mb->count ?
-		    (size_t)mb->msgs[i + 1].from_offset : size;
+	for (i = 0; i < mb->table.count; i++) {
+		size_t from = (size_t)mb->table.msgs[i].from_offset;
+		size_t re = i + 1 < mb->table.count ?
+		    (size_t)mb->table.msgs[i + 1].from_offset : size;
 		if (!del[i])
 			fz_buf_add(&expect, d + from, re - from);
 	}
 	FZ_CHECK(fz_read_file(path, &after) == 0, "mailbox gone after UPDATE");
 	FZ_CHECK(fz_eq(after.p, after.len, expect.p, expect.len),
 	    "after UPDATE (%zu of %zu deleted): %zu octets, expected %zu",
-	    marked, mb->count, after.len, expect.len);
+	    marked, mb->table.count, after.len, expect.len);
 	FZ_CHECK(access(lock, F_OK) == -1, "dotlock left behind by UPDATE");
 	FZ_CHECK(access(journal, F_OK) == -1, "journal left behind by UPDATE");
 	free(del);
