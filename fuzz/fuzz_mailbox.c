@@ -138,7 +138,7 @@ static void
 check_sending(struct session *s, const unsigned char *data)
 {
 	struct fz_buf wire = { 0 }, body = { 0 };
-	size_t i, k, n = s->mb.count, tl;
+	size_t i, k, n = s->mb.table.count, tl;
 	uint64_t seed = n;
 
 	if (dup2(null_fd, 0) == -1 || dup2(out_fd, 1) == -1)
@@ -561,7 +561,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	if (size == 0)
-		FZ_CHECK(s.mb.count == 0, "empty file with messages");
+		FZ_CHECK(s.mb.table.count == 0, "empty file with messages");
 	else {
 		check_layout(&s.mb, data, size);
 		check_separators(&s.mb, data, size);
