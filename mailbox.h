@@ -12,6 +12,7 @@
 
 #include <xxhash.h>
 
+#include "lock.h"
 #include "params.h"
 #include "table.h"
 #include "uidl.h"
@@ -32,30 +33,10 @@ enum mbox_index {
 	MBOX_INDEX_HIT		/* all of it: nothing was scanned */
 };
 
-struct mailbox;
-
-/*
- * What needs write access to the mailbox's directory: the dotlock and the
- * update journal.  Each returns -1 with errno on failure;
- * dotlock_create returns 0 taken, 1 held by someone else.
- */
-struct spool_ops {
-	int	(*dotlock_create)(struct mailbox *);
-	int	(*dotlock_remove)(struct mailbox *);
-	int	(*dotlock_touch)(struct mailbox *);
-	int	(*journal_create)(struct mailbox *);	/* an fd */
-	int	(*journal_remove)(struct mailbox *);
-};
-
-extern const struct spool_ops mbox_local_spool;
-
 struct mailbox {
-	char		 path[MAILBOX_PATH_MAX];
-	char		 lock_path[MAILBOX_PATH_MAX + 8];
-	char		 journal_path[MAILBOX_PATH_MAX + 32];
+	struct spool	 spool;			/* names and locks */
 	int		 fd;			/* -1: no file (empty maildrop) */
 	int		 read_only;
-	uid_t		 owner;
 	struct stat	 st;			/* as scanned */
 	struct msg_table table;			/* as at login; its end is
 						   that of the last served
@@ -66,8 +47,6 @@ struct mailbox {
 	XXH3_state_t	*sending;		/* digest of what is sent */
 	size_t		 verified;		/* message proven in the read-ahead,
 						   or SIZE_MAX */
-	int		 dotlock_held;
-	time_t		 dotlock_touched;
 	int		 recovered;		/* a crashed update was finished */
 	int		 capped;		/* over MBOX_MESSAGES/BYTES_MAX */
 	unsigned char	*ahead;			/* read-ahead for mbox_bytes() */
@@ -78,10 +57,6 @@ struct mailbox {
 	char		 index_path[MAILBOX_PATH_MAX + 64];	/* or "" */
 	enum mbox_index	 index_use;		/* how the table was made */
 	int		 index_stale;		/* the table says more */
-	const struct spool_ops *spool;
-	int		 spool_fd;		/* the monitor, for privsep.c */
-	int		 spool_dir_fd;		/* the monitor's: the directory
-						   it works in, or -1 */
 	char		 error[256];		/* why the last call failed */
 };
 
@@ -114,8 +89,6 @@ int	mbox_check_file(struct mailbox *mb, int fd, struct stat *st);
 int	mbox_replay(struct mailbox *mb, int fd, int read_only);
 int	mbox_current_table(struct mailbox *mb, int fd, off_t size,
 	    struct msg_table *cur);
-int	lock_acquire(struct mailbox *mb, int fd, short type);
-void	lock_release(struct mailbox *mb, int fd);
-void	dotlock_tick(void *arg);
+int	mbox_lock(struct mailbox *mb, int fd, short type);
 
 #endif

@@ -644,7 +644,7 @@ start_transaction(struct session *s, const struct account *a)
 		    "your administrator.");
 	}
 	r = mbox_open(&s->mb, path, getuid(), s->monitor_fd != -1 ?
-	    &privsep_spool : &mbox_local_spool, s->monitor_fd,
+	    &privsep_spool : &lock_local_spool, s->monitor_fd,
 	    session_index_path(s, index, sizeof(index)));
 	if (r != MBOX_OK) {
 		syslog(LOG_ERR, "rip=%s user=%s: %s", s->rip, s->log_user,
@@ -665,7 +665,7 @@ start_transaction(struct session *s, const struct account *a)
 		syslog(LOG_WARNING, "rip=%s user=%s: mailbox %s is over the "
 		    "limit of %d messages or %lld octets: serving the first %zu "
 		    "messages (%lld of %lld octets)", s->rip, s->log_user,
-		    s->mb.path, MBOX_MESSAGES_MAX, (long long)MBOX_BYTES_MAX,
+		    s->mb.spool.path, MBOX_MESSAGES_MAX, (long long)MBOX_BYTES_MAX,
 		    s->mb.table.count, (long long)s->mb.table.end,
 		    (long long)s->mb.st.st_size);
 	s->state = STATE_TRANSACTION;
@@ -1016,7 +1016,7 @@ retrieve(struct session *s, size_t i, int top, uint64_t lines)
 		if (io_failure() == IO_OK)
 			syslog(LOG_ERR, "rip=%s user=%s: mailbox %s: message "
 			    "%zu changed or unreadable while it was sent: "
-			    "hanging up", s->rip, s->log_user, s->mb.path,
+			    "hanging up", s->rip, s->log_user, s->mb.spool.path,
 			    i + 1);
 		s->state = STATE_DONE;
 		s->ending = END_ERROR;
@@ -1620,7 +1620,7 @@ main(int argc, char *argv[])
 		s.state = STATE_DONE;
 	session_run(&s);
 	io_restore();
-	if (s.log_user[0] != '\0' && s.mb.path[0] != '\0')
+	if (s.log_user[0] != '\0' && s.mb.spool.path[0] != '\0')
 		syslog(LOG_INFO, "logout: rip=%s user=%s retrieved=%zu "
 		    "deleted=%zu left=%zu sent=%llu end=%s", s.rip,
 		    s.log_user, retrieved_sent(&s), s.deleted,

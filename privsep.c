@@ -305,29 +305,29 @@ request(int fd, enum msg_type type, int *fd_r)
 /* ---- The session's side ----------------------------------------------- */
 
 static int
-remote_dotlock_create(struct mailbox *mb)
+remote_dotlock_create(struct spool *sp)
 {
-	return request(mb->spool_fd, MSG_DOTLOCK_CREATE, NULL);
+	return request(sp->monitor_fd, MSG_DOTLOCK_CREATE, NULL);
 }
 
 static int
-remote_dotlock_remove(struct mailbox *mb)
+remote_dotlock_remove(struct spool *sp)
 {
-	return request(mb->spool_fd, MSG_DOTLOCK_REMOVE, NULL);
+	return request(sp->monitor_fd, MSG_DOTLOCK_REMOVE, NULL);
 }
 
 static int
-remote_dotlock_touch(struct mailbox *mb)
+remote_dotlock_touch(struct spool *sp)
 {
-	return request(mb->spool_fd, MSG_DOTLOCK_TOUCH, NULL);
+	return request(sp->monitor_fd, MSG_DOTLOCK_TOUCH, NULL);
 }
 
 static int
-remote_journal_create(struct mailbox *mb)
+remote_journal_create(struct spool *sp)
 {
 	int fd = -1;
 
-	if (request(mb->spool_fd, MSG_JOURNAL_CREATE, &fd) == -1) {
+	if (request(sp->monitor_fd, MSG_JOURNAL_CREATE, &fd) == -1) {
 		if (fd != -1)
 			(void)close(fd);
 		return -1;
@@ -338,9 +338,9 @@ remote_journal_create(struct mailbox *mb)
 }
 
 static int
-remote_journal_remove(struct mailbox *mb)
+remote_journal_remove(struct spool *sp)
 {
-	return request(mb->spool_fd, MSG_JOURNAL_REMOVE, NULL);
+	return request(sp->monitor_fd, MSG_JOURNAL_REMOVE, NULL);
 }
 
 const struct spool_ops privsep_spool = {
@@ -754,35 +754,35 @@ monitor_serve(int fd, const char *path, const struct account *a)
 
 	if (mbox_set_paths(&mb, path) == -1)
 		return 0;
-	mb.owner = a->uid;
+	mb.spool.owner = a->uid;
 	/* A directory that cannot be opened fails every request below. */
-	mb.spool_dir_fd = spool_dir_open(path, a);
+	mb.spool.dir_fd = spool_dir_open(path, a);
 	while ((r = recv_msg(fd, &m, NULL)) == 0) {
 		errno = 0;
 		jfd = -1;
-		if (mb.spool_dir_fd == -1 && m.type >= MSG_DOTLOCK_CREATE &&
+		if (mb.spool.dir_fd == -1 && m.type >= MSG_DOTLOCK_CREATE &&
 		    m.type <= MSG_JOURNAL_REMOVE) {
 			r = -1;
 			errno = EACCES;
 		} else switch (m.type) {
 		case MSG_DOTLOCK_CREATE:
-			r = held ? 1 : mbox_local_spool.dotlock_create(&mb);
+			r = held ? 1 : lock_local_spool.dotlock_create(&mb.spool);
 			if (r == 0)
 				held = 1;
 			break;
 		case MSG_DOTLOCK_REMOVE:
-			r = held ? mbox_local_spool.dotlock_remove(&mb) : 0;
+			r = held ? lock_local_spool.dotlock_remove(&mb.spool) : 0;
 			held = 0;
 			break;
 		case MSG_DOTLOCK_TOUCH:
-			r = held ? mbox_local_spool.dotlock_touch(&mb) : 0;
+			r = held ? lock_local_spool.dotlock_touch(&mb.spool) : 0;
 			break;
 		case MSG_JOURNAL_CREATE:
-			jfd = mbox_local_spool.journal_create(&mb);
+			jfd = lock_local_spool.journal_create(&mb.spool);
 			r = jfd == -1 ? -1 : 0;
 			break;
 		case MSG_JOURNAL_REMOVE:
-			r = mbox_local_spool.journal_remove(&mb);
+			r = lock_local_spool.journal_remove(&mb.spool);
 			break;
 		default:
 			syslog(LOG_ERR, "malformed request from the session: "
@@ -806,9 +806,9 @@ out:
 		(void)kill(current_child, SIGKILL);
 	/* The session died holding the dotlock: delivery must go on. */
 	if (held)
-		(void)mbox_local_spool.dotlock_remove(&mb);
-	if (mb.spool_dir_fd != -1)
-		(void)close(mb.spool_dir_fd);
+		(void)lock_local_spool.dotlock_remove(&mb.spool);
+	if (mb.spool.dir_fd != -1)
+		(void)close(mb.spool.dir_fd);
 	/* Root's own identity again, to write what exit() writes. */
 	(void)setfsuid(geteuid());
 	(void)setfsgid(getegid());

@@ -210,7 +210,7 @@ update_targets(struct mailbox *mb, int fd, const struct stat *st,
 	if (grown) {
 		mbox_set_error(mb, "mailbox %s: a message marked for deletion has "
 		    "had mail joined to it since login: nothing removed",
-		    mb->path);
+		    mb->spool.path);
 		return -1;
 	}
 	*messages_r = (size_t)n;
@@ -239,18 +239,18 @@ remove_ranges(struct mailbox *mb, int fd, const struct journal_range *del,
 		journal_fault_point();
 		return r;
 	}
-	jfd = mb->spool->journal_create(mb);
+	jfd = mb->spool.ops->journal_create(&mb->spool);
 	if (jfd == -1)
 		return -1;
-	r = journal_remove_ranges(fd, jfd, del, n, size, dotlock_tick, mb,
+	r = journal_remove_ranges(fd, jfd, del, n, size, dotlock_tick, &mb->spool,
 	    &started);
 	saved = errno;
 	if (r == -1 && started && journal_replay(fd, jfd, dotlock_tick,
-	    mb) != -1)
+	    &mb->spool) != -1)
 		r = 0;		/* a passing error; the replay finished it */
 	(void)close(jfd);
 	if (r == 0 || !started)
-		(void)mb->spool->journal_remove(mb);
+		(void)mb->spool.ops->journal_remove(&mb->spool);
 	errno = saved;
 	return r;
 }
@@ -278,7 +278,7 @@ update_lock(struct mailbox *mb, int *fd_r, struct stat *st)
 			return r;
 		r = read_only ? MBOX_PERM : mbox_check_file(mb, fd, st);
 		if (read_only)
-			mbox_set_error(mb, "mailbox %s is read-only", mb->path);
+			mbox_set_error(mb, "mailbox %s is read-only", mb->spool.path);
 		if (r != MBOX_OK) {
 			(void)close(fd);
 			return r;
@@ -288,23 +288,23 @@ update_lock(struct mailbox *mb, int *fd_r, struct stat *st)
 			(void)close(fd);
 			fd = mb->fd;
 		}
-		r = lock_acquire(mb, fd, F_WRLCK);
+		r = mbox_lock(mb, fd, F_WRLCK);
 		if (r != MBOX_OK) {
 			if (fd != mb->fd)
 				(void)close(fd);
 			return r;
 		}
-		if (fstat(fd, st) == 0 && lstat(mb->path, &path_st) == 0 &&
+		if (fstat(fd, st) == 0 && lstat(mb->spool.path, &path_st) == 0 &&
 		    same_inode(st, &path_st)) {
 			*fd_r = fd;
 			return MBOX_OK;
 		}
 		/* Replaced while we were locking: start again. */
-		lock_release(mb, fd);
+		lock_release(&mb->spool, fd);
 		if (fd != mb->fd)
 			(void)close(fd);
 	}
-	mbox_set_error(mb, "mailbox %s keeps being replaced", mb->path);
+	mbox_set_error(mb, "mailbox %s keeps being replaced", mb->spool.path);
 	return MBOX_TEMP;
 }
 
@@ -356,14 +356,14 @@ mbox_update(struct mailbox *mb, size_t *deleted_r)
 		goto unlock;
 	}
 	if (remove_ranges(mb, fd, del, (size_t)n, st.st_size) == -1) {
-		mbox_set_error(mb, "mailbox %s: update failed: %s", mb->path,
+		mbox_set_error(mb, "mailbox %s: update failed: %s", mb->spool.path,
 		    strerror(errno));
 		r = MBOX_TEMP;
 		goto unlock;
 	}
 	*deleted_r = messages;
 unlock:
-	lock_release(mb, fd);
+	lock_release(&mb->spool, fd);
 	if (fd != mb->fd)
 		(void)close(fd);
 out:

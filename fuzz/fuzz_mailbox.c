@@ -445,9 +445,9 @@ check_index(struct mailbox *mb, const unsigned char *d, size_t size)
 	index_variant(d, size, splitmix(&h), &b);
 	if (fz_write_file(path2, b.p, b.len, 0600) == -1)
 		die(path2);
-	r = mbox_open(&without, path2, geteuid(), &mbox_local_spool, -1,
+	r = mbox_open(&without, path2, geteuid(), &lock_local_spool, -1,
 	    NULL);
-	r2 = mbox_open(&with, path2, geteuid(), &mbox_local_spool, -1,
+	r2 = mbox_open(&with, path2, geteuid(), &lock_local_spool, -1,
 	    index_file);
 	FZ_CHECK(r == r2, "mbox_open with the index: %d, without: %d", r2, r);
 	if (r == MBOX_OK) {
@@ -548,7 +548,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fz_write_file(path, data, size, 0600) == -1)
 		die(path);
 	memset(&s, 0, sizeof(s));
-	r = mbox_open(&s.mb, path, geteuid(), &mbox_local_spool, -1, NULL);
+	r = mbox_open(&s.mb, path, geteuid(), &lock_local_spool, -1, NULL);
 	/* The first line is not checked, whatever its length (< 4 GiB). */
 	should_open = size == 0 || (size >= 5 && memcmp(data, "From ", 5) ==
 	    0);
