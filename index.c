@@ -1,8 +1,7 @@
 /*
  * index.c: a mailbox's table of messages, kept between sessions, so that
  * the next session checks the mailbox against it instead of scanning it
- * line by line (mailbox.c, index_resume()).  It knows the table
- * (table.h), never the session (struct mailbox).
+ * line by line (mailbox.c, index_resume()).
  *
  * The index is a cache and decides nothing by itself.  It claims where
  * each message was, with the digest of its bytes; match.c hashes the
@@ -13,6 +12,9 @@
  * digests): a checksum guards them against a torn write, and the
  * ownership checks below against other users (the user could as well
  * edit the mailbox itself).
+ *
+ * It must not decide that a message is in the file (only match.c's
+ * digests of the file's octets may) nor know the session.
  *
  * Runs as the user, in a directory of the user's own (DIR/UID), except
  * index_prepare_dir(), which the root monitor calls to make that directory.

@@ -1,5 +1,6 @@
 /*
- * mailbox.h: an mbox maildrop, read at login and updated at QUIT.
+ * mailbox.h: the session's view of an mbox maildrop (QUIT's update is
+ * update.h).
  */
 #ifndef POP3D_MAILBOX_H
 #define POP3D_MAILBOX_H

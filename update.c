@@ -36,9 +36,9 @@ range_order(const void *a, const void *b)
 }
 
 /*
- * Which of the current messages the update removes, by identity: for
- * each message X, the session saw k copies and marked j, and the file
- * now holds c.  It removes r = min(j, c - (k - j)) of them (none if that
+ * Which of the current messages (cur) the update removes, by identity:
+ * for each message X, the session (its table from login) saw k copies
+ * and marked j, and the file now holds c.  It removes r = min(j, c - (k - j)) of them (none if that
  * is negative): never more than it marked, and never one of the k - j it
  * kept.  They are the copies its marked ones map to (map_messages()), so
  * in a file that only grew, exactly the marked messages go.  Returns the
@@ -46,7 +46,7 @@ range_order(const void *a, const void *b)
  * but longer (mail joined to it), which the update must not touch.
  */
 static ssize_t
-choose_removals(const struct msg_table *v, const struct msg_table *cur,
+choose_removals(const struct msg_table *session, const struct msg_table *cur,
     const size_t *map, int fd, struct journal_range *out, int *grown_r)
 {
 	struct identity *view, *now;
@@ -54,26 +54,26 @@ choose_removals(const struct msg_table *v, const struct msg_table *cur,
 	unsigned char digest[16];
 
 	*grown_r = 0;
-	view = reallocarray(NULL, v->count, sizeof(*view));
+	view = reallocarray(NULL, session->count, sizeof(*view));
 	now = table_identities(cur);
 	if (view == NULL || now == NULL) {
 		free(view);
 		free(now);
 		return -1;
 	}
-	for (i = 0; i < v->count; i++) {
-		memcpy(view[i].digest, v->msgs[i].content_digest, 16);
-		view[i].length = table_length(v, i);
+	for (i = 0; i < session->count; i++) {
+		memcpy(view[i].digest, session->msgs[i].content_digest, 16);
+		view[i].length = table_length(session, i);
 		view[i].index = i;
 	}
-	qsort(view, v->count, sizeof(*view), identity_order);
-	for (g = 0; g < v->count; g = e) {
+	qsort(view, session->count, sizeof(*view), identity_order);
+	for (g = 0; g < session->count; g = e) {
 		k = j = 0;
 		c = 0;
-		for (e = g; e < v->count && same_identity(&view[e], &view[g]);
+		for (e = g; e < session->count && same_identity(&view[e], &view[g]);
 		    e++) {
 			k++;
-			j += (v->msgs[view[e].index].flags & MSG_DELETED) != 0;
+			j += (session->msgs[view[e].index].flags & MSG_DELETED) != 0;
 			/* Found with a line end added (newline_added()). */
 			i = map[view[e].index];
 			c += i != NO_MATCH && table_length(cur, i) != view[e].length;
@@ -89,14 +89,14 @@ choose_removals(const struct msg_table *v, const struct msg_table *cur,
 		/* The marked copies in session order; r of them at most. */
 		for (; g < e; g++) {
 			i = view[g].index;
-			if (!(v->msgs[i].flags & MSG_DELETED))
+			if (!(session->msgs[i].flags & MSG_DELETED))
 				continue;
 			if (map[i] == NO_MATCH) {
-				at = table_at(cur, v->msgs[i].from_offset);
+				at = table_at(cur, session->msgs[i].from_offset);
 				if (at != NO_MATCH &&
 				    table_length(cur, at) > view[g].length &&
-				    content_digest(fd, v->msgs[i].from_offset,
-				    v->msgs[i].from_offset + view[g].length,
+				    content_digest(fd, session->msgs[i].from_offset,
+				    session->msgs[i].from_offset + view[g].length,
 				    digest) == 0 &&
 				    memcmp(digest, view[g].digest, 16) == 0)
 					*grown_r = 1;
