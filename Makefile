@@ -131,7 +131,7 @@ check-asan: pop3d-asan
 	    echo "sanitizer reports found"; exit 1; fi
 
 check-valgrind: pop3d-valgrind
-	POP3D=./pop3d-valgrind POP3D_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full \
+	POP3D=./pop3d-valgrind POP3D_WRAPPER="valgrind -q --vgdb=no --error-exitcode=99 --leak-check=full \
 	    --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect" \
 	    TEST_FILTER=.t: tests/run
 
