@@ -62,12 +62,16 @@ $(OBJS): $(HDRS)
 pop3d-asan: $(SRCS) $(HDRS)
 	$(CC) $(STDFLAGS) $(OURCPPFLAGS) $(CPPFLAGS) $(SAN_FLAGS) -o $@ $(SRCS) $(OURLDLIBS) $(LDLIBS)
 
+FAULT_DEFS  = -DPOP3D_FAULT_INJECTION -DJOURNAL_CHUNK_BYTES=65536
+LIMITS_DEFS = -DAUTH_FAILURE_DELAY_MSEC=0 -DMBOX_MESSAGES_MAX=100 \
+              -DMBOX_BYTES_MAX=1048576
+
 # Dies by SIGKILL at the N-th write/sync of an update (POP3D_FAULT_AFTER=N);
 # with POP3D_HOSTILE=WHAT a child misbehaves as a compromised one could
 # (privsep.c, hostile()).
 pop3d-fault: $(SRCS) $(HDRS)
-	$(CC) $(STDFLAGS) $(OURCPPFLAGS) $(CPPFLAGS) $(CFLAGS) -DPOP3D_FAULT_INJECTION \
-	    -DJOURNAL_CHUNK_BYTES=65536 -o $@ $(SRCS) $(OURLDLIBS) $(LDLIBS)
+	$(CC) $(STDFLAGS) $(OURCPPFLAGS) $(CPPFLAGS) $(CFLAGS) $(FAULT_DEFS) \
+	    -o $@ $(SRCS) $(OURLDLIBS) $(LDLIBS)
 
 # For valgrind, which cannot run under a system-call filter (params.h,
 # SANDBOX_FILTERS): the same code without the filters.
@@ -77,8 +81,7 @@ pop3d-valgrind: $(SRCS) $(HDRS)
 
 # Test build for limits: no login delay, tiny caps (100 messages, 1 MiB).
 pop3d-limits: $(SRCS) $(HDRS)
-	$(CC) $(STDFLAGS) $(OURCPPFLAGS) $(CPPFLAGS) $(CFLAGS) -DAUTH_FAILURE_DELAY_MSEC=0 \
-	    -DMBOX_MESSAGES_MAX=100 -DMBOX_BYTES_MAX=1048576 \
+	$(CC) $(STDFLAGS) $(OURCPPFLAGS) $(CPPFLAGS) $(CFLAGS) $(LIMITS_DEFS) \
 	    -o $@ $(SRCS) $(OURLDLIBS) $(LDLIBS)
 
 check: check-build check-tests check-safety check-explorer check-deploy \
@@ -142,32 +145,83 @@ check-lint:
 	    --inline-suppr --std=c11 -D_GNU_SOURCE $(SRCS)
 	clang-tidy --quiet $(SRCS) -- $(STDFLAGS) $(OURCPPFLAGS) $(CPPFLAGS)
 
-# Line coverage of the suite (gcov): make coverage, then read coverage.txt.
-# The suites run once as they are and, when root, once more as nobody
-# (no privilege separation); the counts go to a shared directory because
-# the session processes cannot write next to the sources.
-GCOV_DIR    = /tmp/pop3d-gcov
+# Line coverage of the suites (gcov): make coverage, then read coverage.txt
+# (tests/README, "Coverage").  Each build the suites run (pop3d, pop3d-fault,
+# pop3d-limits) is compiled with --coverage into its own object directory
+# under .cov/, with SANDBOX_COVERAGE (params.h) so that the pre-login
+# process can write its counts.  Every process writes to one directory
+# (GCOV_DIR) whose files are made beforehand, mode 0666, so that root's,
+# nobody's and the users' processes all add to the same counts; as root the
+# suites run in a mount namespace where that directory is also mounted
+# inside the pre-login process's root directory.  The suites run once as
+# they are and, when root, once more as nobody (no privilege separation).
+# tests/coverage merges the builds' counts line by line.
+COV_FLAGS   = -O0 -g --coverage -DSANDBOX_COVERAGE=1
+COV_BUILDS  = pop3d fault limits
+GCOV_DIR    = /tmp/pop3d-gcov.$(notdir $(CURDIR))
 GCOV_ENV    = GCOV_PREFIX=$(GCOV_DIR) \
               GCOV_PREFIX_STRIP=$$(echo $(CURDIR) | tr -cd / | wc -c)
 AS_NOBODY   = $(if $(filter 0,$(shell id -u)),setpriv --reuid=65534 \
               --regid=65534 --clear-groups)
+COV_SUITES  = $(GCOV_ENV) POP3D=./pop3d POP3D_FAULT=./pop3d-fault \
+                  POP3D_LIMITS=./pop3d-limits tests/run >/dev/null; \
+              $(GCOV_ENV) $(AS_NOBODY) env POP3D=./pop3d tests/run >/dev/null; \
+              $(GCOV_ENV) SAFETY_QUICK=1 POP3D=./pop3d POP3D_FAULT=./pop3d-fault \
+                  tests/safety/run >/dev/null; \
+              $(GCOV_ENV) POP3D=./pop3d POP3D_LIMITS=./pop3d-limits \
+                  tests/hostile/run >/dev/null; \
+              $(GCOV_ENV) POP3D=$(CURDIR)/pop3d tests/launchers/run >/dev/null; \
+              $(GCOV_ENV) POP3D=$(CURDIR)/pop3d tests/clients/run >/dev/null; \
+              true
+# The pre-login process's root directory, as root: an empty tmpfs (0755,
+# root's) holding only the counts' directory.
+COV_MOUNTS  = mkdir -p $(PRIVSEP_CHROOT) && \
+              mount -t tmpfs -o mode=0755 pop3d-coverage $(PRIVSEP_CHROOT) && \
+              mkdir -p $(PRIVSEP_CHROOT)$(GCOV_DIR) && \
+              mount --bind $(GCOV_DIR) $(PRIVSEP_CHROOT)$(GCOV_DIR)
+# params.h, PRIVSEP_CHROOT_DIR
+PRIVSEP_CHROOT = /var/lib/pop3d
+
+.cov/pop3d/%.o: %.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(STDFLAGS) $(OURCPPFLAGS) $(CPPFLAGS) $(COV_FLAGS) -c -o $@ $<
+
+.cov/fault/%.o: %.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(STDFLAGS) $(OURCPPFLAGS) $(CPPFLAGS) $(COV_FLAGS) $(FAULT_DEFS) \
+	    -c -o $@ $<
+
+.cov/limits/%.o: %.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(STDFLAGS) $(OURCPPFLAGS) $(CPPFLAGS) $(COV_FLAGS) $(LIMITS_DEFS) \
+	    -c -o $@ $<
+
 coverage:
 	$(MAKE) clean
-	$(MAKE) CFLAGS="-O0 -g --coverage" LDFLAGS="--coverage" pop3d \
-	    pop3d-fault pop3d-limits
-	rm -rf $(GCOV_DIR) && mkdir -m 1777 $(GCOV_DIR)
-	-$(GCOV_ENV) POP3D=./pop3d POP3D_FAULT=./pop3d-fault \
-	    POP3D_LIMITS=./pop3d-limits tests/run >/dev/null
-	-$(GCOV_ENV) $(AS_NOBODY) env POP3D=./pop3d tests/run >/dev/null
-	-$(GCOV_ENV) SAFETY_QUICK=1 POP3D=./pop3d POP3D_FAULT=./pop3d-fault \
-	    tests/safety/run >/dev/null
-	-$(GCOV_ENV) POP3D=./pop3d POP3D_LIMITS=./pop3d-limits \
-	    tests/hostile/run >/dev/null
-	-$(GCOV_ENV) POP3D=$(CURDIR)/pop3d tests/launchers/run >/dev/null
-	-$(GCOV_ENV) POP3D=$(CURDIR)/pop3d tests/clients/run >/dev/null
-	cp $(GCOV_DIR)/*.gcda . 2>/dev/null || true
-	gcov -n $(SRCS) | tee coverage.txt
-	$(MAKE) clean
+	$(MAKE) $(foreach b,$(COV_BUILDS),$(addprefix .cov/$(b)/,$(OBJS)))
+	$(CC) $(STDFLAGS) $(COV_FLAGS) -o pop3d $(addprefix .cov/pop3d/,$(OBJS)) \
+	    $(OURLDLIBS) $(LDLIBS)
+	$(CC) $(STDFLAGS) $(COV_FLAGS) -o pop3d-fault \
+	    $(addprefix .cov/fault/,$(OBJS)) $(OURLDLIBS) $(LDLIBS)
+	$(CC) $(STDFLAGS) $(COV_FLAGS) -o pop3d-limits \
+	    $(addprefix .cov/limits/,$(OBJS)) $(OURLDLIBS) $(LDLIBS)
+	rm -rf $(GCOV_DIR)
+	for b in $(COV_BUILDS); do \
+	    mkdir -p $(GCOV_DIR)/.cov/$$b || exit 1; \
+	    for o in $(OBJS); do \
+	        install -m 0666 /dev/null $(GCOV_DIR)/.cov/$$b/$${o%.o}.gcda || \
+	            exit 1; \
+	    done; \
+	done
+	if [ "$$(id -u)" = 0 ]; then \
+	    unshare -m sh -c '$(COV_MOUNTS) && { $(COV_SUITES); }'; \
+	else \
+	    sh -c '$(COV_SUITES)'; \
+	fi
+	for b in $(COV_BUILDS); do \
+	    cp $(GCOV_DIR)/.cov/$$b/*.gcda .cov/$$b/ || exit 1; \
+	done
+	tests/coverage $(SRCS) | tee coverage.txt
 
 check-fuzz:
 	$(MAKE) -C fuzz check
@@ -233,7 +287,7 @@ check-deb: deb
 clean:
 	rm -f pop3d pop3d-asan pop3d-fault pop3d-limits pop3d-valgrind $(OBJS) \
 	    *.gcda *.gcno *.gcov
-	rm -rf .asan build-deb
+	rm -rf .asan .cov build-deb
 
 .PHONY: all check check-build check-tests check-safety check-explorer \
 	check-deploy check-asan check-valgrind check-lint check-fuzz check-deb \

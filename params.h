@@ -206,6 +206,16 @@
 #endif
 
 /*
+ * Coverage builds only (make coverage): the pre-login process may open
+ * and grow files, so that libgcov can write its counts when it exits (in
+ * its root directory, where make coverage mounts the counts' directory).
+ * Everything else in its box stays (sandbox.c).
+ */
+#ifndef SANDBOX_COVERAGE
+#define SANDBOX_COVERAGE		0
+#endif
+
+/*
  * Where each user's index lives (DIR/UID/index): a cache of the message
  * table, checked against the mailbox before use and safe to delete.
  */
