@@ -146,18 +146,19 @@ check-lint:
 	clang-tidy --quiet $(SRCS) -- $(STDFLAGS) $(OURCPPFLAGS) $(CPPFLAGS)
 
 # Line coverage of the suites (gcov): make coverage, then read coverage.txt
-# (tests/README, "Coverage").  Each build the suites run (pop3d, pop3d-fault,
-# pop3d-limits) is compiled with --coverage into its own object directory
-# under .cov/, with SANDBOX_COVERAGE (params.h) so that the pre-login
-# process can write its counts.  Every process writes to one directory
-# (GCOV_DIR) whose files are made beforehand, mode 0666, so that root's,
-# nobody's and the users' processes all add to the same counts; as root the
-# suites run in a mount namespace where that directory is also mounted
-# inside the pre-login process's root directory.  The suites run once as
+# (tests/README, "Coverage").  Each build the suites run is compiled with
+# --coverage and SANDBOX_COVERAGE (params.h: the pre-login process may
+# write its counts), pop3d here (so that a test's make install finds it
+# up to date), pop3d-fault and pop3d-limits into .cov/fault and
+# .cov/limits.  Every process writes to one directory (GCOV_DIR, named
+# after this checkout) whose files are made beforehand, mode 0666, so that
+# root's, nobody's and the users' processes all add to the same counts; as
+# root the suites run in a mount namespace where that directory is also
+# mounted inside the pre-login process's root directory.  The suites run once as
 # they are and, when root, once more as nobody (no privilege separation).
 # tests/coverage merges the builds' counts line by line.
 COV_FLAGS   = -O0 -g --coverage -DSANDBOX_COVERAGE=1
-COV_BUILDS  = pop3d fault limits
+COV_DIRS    = . .cov/fault .cov/limits
 GCOV_DIR    = /tmp/pop3d-gcov.$(notdir $(CURDIR))
 GCOV_ENV    = GCOV_PREFIX=$(GCOV_DIR) \
               GCOV_PREFIX_STRIP=$$(echo $(CURDIR) | tr -cd / | wc -c)
@@ -182,10 +183,6 @@ COV_MOUNTS  = mkdir -p $(PRIVSEP_CHROOT) && \
 # params.h, PRIVSEP_CHROOT_DIR
 PRIVSEP_CHROOT = /var/lib/pop3d
 
-.cov/pop3d/%.o: %.c $(HDRS)
-	@mkdir -p $(@D)
-	$(CC) $(STDFLAGS) $(OURCPPFLAGS) $(CPPFLAGS) $(COV_FLAGS) -c -o $@ $<
-
 .cov/fault/%.o: %.c $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(STDFLAGS) $(OURCPPFLAGS) $(CPPFLAGS) $(COV_FLAGS) $(FAULT_DEFS) \
@@ -198,18 +195,17 @@ PRIVSEP_CHROOT = /var/lib/pop3d
 
 coverage:
 	$(MAKE) clean
-	$(MAKE) $(foreach b,$(COV_BUILDS),$(addprefix .cov/$(b)/,$(OBJS)))
-	$(CC) $(STDFLAGS) $(COV_FLAGS) -o pop3d $(addprefix .cov/pop3d/,$(OBJS)) \
-	    $(OURLDLIBS) $(LDLIBS)
+	$(MAKE) CFLAGS="$(COV_FLAGS)" LDFLAGS=--coverage pop3d
+	$(MAKE) $(foreach b,fault limits,$(addprefix .cov/$(b)/,$(OBJS)))
 	$(CC) $(STDFLAGS) $(COV_FLAGS) -o pop3d-fault \
 	    $(addprefix .cov/fault/,$(OBJS)) $(OURLDLIBS) $(LDLIBS)
 	$(CC) $(STDFLAGS) $(COV_FLAGS) -o pop3d-limits \
 	    $(addprefix .cov/limits/,$(OBJS)) $(OURLDLIBS) $(LDLIBS)
 	rm -rf $(GCOV_DIR)
-	for b in $(COV_BUILDS); do \
-	    mkdir -p $(GCOV_DIR)/.cov/$$b || exit 1; \
+	for d in $(COV_DIRS); do \
+	    mkdir -p $(GCOV_DIR)/$$d || exit 1; \
 	    for o in $(OBJS); do \
-	        install -m 0666 /dev/null $(GCOV_DIR)/.cov/$$b/$${o%.o}.gcda || \
+	        install -m 0666 /dev/null $(GCOV_DIR)/$$d/$${o%.o}.gcda || \
 	            exit 1; \
 	    done; \
 	done
@@ -218,8 +214,8 @@ coverage:
 	else \
 	    sh -c '$(COV_SUITES)'; \
 	fi
-	for b in $(COV_BUILDS); do \
-	    cp $(GCOV_DIR)/.cov/$$b/*.gcda .cov/$$b/ || exit 1; \
+	for d in $(COV_DIRS); do \
+	    cp $(GCOV_DIR)/$$d/*.gcda $$d/ || exit 1; \
 	done
 	tests/coverage $(SRCS) | tee coverage.txt
 
