@@ -1673,7 +1673,11 @@ class Listener:
         # nofork for that), so getpeername() sees the client.
         prefer = os.environ.get('TEST_LISTENER', '')
         if shutil.which('systemd-socket-activate') and prefer != 'socat':
-            cmd = ['systemd-socket-activate', '-l', '127.0.0.1:%d' % self.port, '--inetd', '-a'] + inner
+            # It passes on only the environment it is told to: make
+            # coverage's counts directory (Makefile, GCOV_ENV) too.
+            keep = [a for name in ('GCOV_PREFIX', 'GCOV_PREFIX_STRIP') if name in os.environ
+                    for a in ('-E', name)]
+            cmd = ['systemd-socket-activate', '-l', '127.0.0.1:%d' % self.port, '--inetd', '-a'] + keep + inner
             self.kind = 'ssa'
         elif shutil.which('socat'):
             cmd = ['socat', 'TCP-LISTEN:%d,bind=127.0.0.1,reuseaddr,fork' % self.port,
