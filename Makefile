@@ -158,6 +158,8 @@ check-lint:
 # they are and, when root, once more as nobody (no privilege separation).
 # tests/coverage merges the builds' counts line by line.
 COV_FLAGS   = -O0 -g --coverage -DSANDBOX_COVERAGE=1
+# tests/coverage_exit.c: _exit() writes the counts too.
+COV_LDFLAGS = --coverage -Wl,--wrap=_exit
 COV_DIRS    = . .cov/fault .cov/limits
 GCOV_DIR    = /tmp/pop3d-gcov.$(notdir $(CURDIR))
 GCOV_ENV    = GCOV_PREFIX=$(GCOV_DIR) \
@@ -195,12 +197,15 @@ PRIVSEP_CHROOT = /var/lib/pop3d
 
 coverage:
 	$(MAKE) clean
-	$(MAKE) CFLAGS="$(COV_FLAGS)" LDFLAGS=--coverage pop3d
+	mkdir -p .cov
+	$(CC) $(STDFLAGS) -O0 -c -o .cov/exit.o tests/coverage_exit.c
+	$(MAKE) CFLAGS="$(COV_FLAGS)" LDFLAGS="$(COV_LDFLAGS)" LDLIBS=.cov/exit.o \
+	    pop3d
 	$(MAKE) $(foreach b,fault limits,$(addprefix .cov/$(b)/,$(OBJS)))
-	$(CC) $(STDFLAGS) $(COV_FLAGS) -o pop3d-fault \
-	    $(addprefix .cov/fault/,$(OBJS)) $(OURLDLIBS) $(LDLIBS)
-	$(CC) $(STDFLAGS) $(COV_FLAGS) -o pop3d-limits \
-	    $(addprefix .cov/limits/,$(OBJS)) $(OURLDLIBS) $(LDLIBS)
+	$(CC) $(STDFLAGS) $(COV_LDFLAGS) -o pop3d-fault \
+	    $(addprefix .cov/fault/,$(OBJS)) .cov/exit.o $(OURLDLIBS) $(LDLIBS)
+	$(CC) $(STDFLAGS) $(COV_LDFLAGS) -o pop3d-limits \
+	    $(addprefix .cov/limits/,$(OBJS)) .cov/exit.o $(OURLDLIBS) $(LDLIBS)
 	rm -rf $(GCOV_DIR)
 	for d in $(COV_DIRS); do \
 	    mkdir -p $(GCOV_DIR)/$$d || exit 1; \

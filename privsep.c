@@ -171,6 +171,20 @@ hostile_memory_scan(void)
 	    "memory", found);
 }
 
+/*
+ * A login request garbled as a compromised pre-login process could send
+ * it: of a type it never sends first, or an address without
+ * --proxy-protocol.
+ */
+static void
+hostile_auth(struct msg *m)
+{
+	if (hostile("prelogin-bad-type"))
+		m->type = 99;
+	else if (hostile("prelogin-address"))
+		m->type = MSG_CLIENT_ADDRESS;
+}
+
 /* Sends one message with nfds (at most 3) descriptors. */
 static int
 send_msg(int fd, struct msg *m, const int *fds, size_t nfds)
@@ -291,7 +305,7 @@ request(int fd, enum msg_type type, int *fd_r)
 		(void)execl("/bin/true", "true", (char *)NULL);
 
 	memset(&m, 0, MSG_HEADER);
-	m.type = type;
+	m.type = hostile("session-bad-type") ? 99 : type;
 	if (send_msg(fd, &m, client, hostile("session-fds") ? 3 : 0) == -1 ||
 	    recv_msg(fd, &m, fd_r) != 0 || m.type != type) {
 		errno = EIO;
@@ -377,6 +391,7 @@ privsep_login(int fd, const char *name, char *password)
 		memcpy(m.data, name, nl + 1);
 		memcpy(m.data + nl + 1, password, pl + 1);
 		m.len = (uint32_t)(nl + pl + 2);
+		hostile_auth(&m);
 		if (send_msg(fd, &m, client, hostile("prelogin-fds") ? 3 : 0)
 		    == 0 && recv_msg(fd, &m, NULL) == 0 &&
 		    m.type == MSG_AUTH)
@@ -390,15 +405,19 @@ privsep_login(int fd, const char *name, char *password)
 int
 privsep_handover(int fd, const char *input, size_t len)
 {
+	static const int client[3] = { 0, 1, 2 };
 	struct msg m;
 
+	while (hostile("prelogin-hang-handover"))
+		(void)poll(NULL, 0, -1);
 	memset(&m, 0, MSG_HEADER);
-	m.type = MSG_HANDOVER;
+	m.type = hostile("prelogin-no-handover") ? MSG_AUTH : MSG_HANDOVER;
 	if (len > sizeof(m.data))
 		return -1;
 	memcpy(m.data, input, len);
 	m.len = (uint32_t)len;
-	return send_msg(fd, &m, NULL, 0);
+	return send_msg(fd, &m, client,
+	    hostile("prelogin-handover-fds") ? 3 : 0);
 }
 
 /*

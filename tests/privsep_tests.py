@@ -536,3 +536,174 @@ def _():
     missing = os.path.join(env.dir, 'no', 'such')
     expect_unavailable(env, ['--chroot=' + missing], b'chroot directory ' + missing.encode())
 
+
+
+# ----------------------------------------------------------------- faults in the root processes (strace)
+
+UNAVAILABLE = b'-ERR [SYS/TEMP] Server unavailable.\r\n'
+
+
+def faulty_argv(env, syscall, inject, args=()):
+    """pop3d under strace -f with one system call failed (or faked) as
+    strace's inject=SYSCALL:... says; strace counts each process's calls
+    on its own, so when=2 is the monitor's second call of that kind."""
+    if not Config.root:
+        raise Skip('needs root (privilege separation)')
+    if not R.shutil.which('strace'):
+        raise Skip('strace not installed')
+    return ['strace', '-f', '-qq', '-o', '/dev/null', '-e', 'trace=' + syscall,
+            '-e', 'inject=%s:%s' % (syscall, inject)] + env.argv(args, debug=True)
+
+
+def expect_log(env, what, log):
+    if log not in env.stderr():
+        raise Fail('%s: no log line "%s"' % (what, log.decode()), R.esc(env.stderr(), 2000))
+
+
+@test('privsep:fault-split-cannot-start')
+def _():
+    """The monitor cannot make its socket pair or fork the login monitor:
+    the client gets [SYS/TEMP], the log says which call failed."""
+    for syscall, inject, log in (('socketpair', 'error=EMFILE:when=1', b'socketpair: Too many open files'),
+                                 ('clone', 'error=EAGAIN:when=1', b'fork: Resource temporarily unavailable')):
+        env = Env('fault-split')
+        env.put_mailbox(f1())
+        before = env.snapshot()
+        res = env.run(LOGIN + b'QUIT\r\n', argv=faulty_argv(env, syscall, inject))
+        check_exit(res)
+        expect_eq('reply with %s failed' % syscall, UNAVAILABLE, res.out)
+        expect_log(env, syscall, log)
+        check_after(env, 'unchanged', before)
+
+
+@test('privsep:fault-session-cannot-start', weight=2)
+def _():
+    """After a good login the monitor cannot make the session's socket
+    pair or fork it: the connection ends with no reply to PASS (no
+    "Logged in" that no session would honour), the mailbox and its locks
+    untouched, and the log says which call failed."""
+    for syscall, inject, log in (('socketpair', 'error=EMFILE:when=2', b'socketpair: Too many open files'),
+                                 ('clone', 'error=EAGAIN:when=2', b'fork: Resource temporarily unavailable')):
+        env = Env('fault-session')
+        env.put_mailbox(f1())
+        before = env.snapshot()
+        s = env.session(argv=faulty_argv(env, syscall, inject))
+        expect_cut_after_user(env, s, 'session with %s failed' % syscall, log)
+        check_no_lock(env)
+        check_after(env, 'unchanged', before)
+
+
+@test('privsep:fault-prelogin-cannot-drop-root', weight=2)
+def _():
+    """auth_become_user() checks every step and then that root is gone for
+    good.  Each failure (a call refused, or one a kernel pretends to have
+    done: inject retval=0 skips the call) ends the pre-login process before
+    it reads a byte: the client gets no greeting, the log says why."""
+    for syscall, inject in (('setsid', 'error=EPERM'),
+                            ('setgroups', 'error=EPERM'),
+                            ('setresgid', 'error=EPERM'),
+                            ('setresuid', 'retval=0'),        # still root: caught by getresuid
+                            ('getresuid', 'error=EPERM'),
+                            ('setuid', 'retval=0')):          # root could come back
+        env = Env('fault-drop')
+        env.put_mailbox(f1())
+        res = env.run(LOGIN + b'QUIT\r\n', argv=faulty_argv(env, syscall, inject))
+        check_exit(res)
+        expect_eq('output with %s %s' % (syscall, inject), b'', res.out)
+        expect_log(env, '%s %s' % (syscall, inject), b'pre-login process: cannot drop privileges')
+
+
+@test('privsep:fault-prelogin-without-filter')
+def _():
+    """A pre-login process whose system-call filter cannot be loaded does
+    not run unboxed: it ends before the greeting, with a log line."""
+    env = Env('fault-filter')
+    res = env.run(b'QUIT\r\n', argv=faulty_argv(env, 'seccomp', 'error=ENOSYS'))
+    check_exit(res)
+    expect_eq('output without a filter', b'', res.out)
+    expect_log(env, 'no filter', b'pre-login process: cannot set its limits and system call filter')
+
+
+@test('privsep:fault-monitor-cannot-take-user-identity')
+def _():
+    """The mailbox directory is the user's (not root's alone), so the
+    monitor works there with the user's file system identity, and checks
+    it by reading it back.  A setfsuid() that does not stick (the read-back
+    faked to 0) leaves the monitor without a directory: every dotlock
+    request is refused, the client is told to try later, nothing changes."""
+    env = Env('fault-fsuid')
+    env.put_mailbox(f1())
+    before = env.snapshot()
+    res = env.run(LOGIN + b'QUIT\r\n', argv=faulty_argv(env, 'setfsuid', 'retval=0:when=2'))
+    check_exit(res)
+    expect_eq('reply', GREETING + b'+OK Send your password.\r\n' +
+              b'-ERR [SYS/TEMP] Mailbox temporarily unavailable, try again later.\r\n', res.out)
+    expect_log(env, 'setfsuid', b"cannot take the user's identity for " + env.mbox.encode())
+    check_no_lock(env)
+    check_after(env, 'unchanged', before)
+
+
+# ----------------------------------------------------------------- hostile messages (pop3d-fault)
+
+@test('privsep:hostile-prelogin-malformed-requests')
+def _():
+    """A pre-login process that sends a request of a type it never sends,
+    or a client address without --proxy-protocol: the monitor ends the
+    connection and says why."""
+    for what, log in (('prelogin-bad-type', b'malformed request from the pre-login process'),
+                      ('prelogin-address', b'malformed address from the pre-login process')):
+        env = Env('hostile-malformed')
+        env.put_mailbox(f1())
+        before = env.snapshot()
+        s = hostile_session(env, what)
+        expect_cut_after_user(env, s, what, log)
+        check_no_lock(env)
+        check_after(env, 'unchanged', before)
+
+
+@test('privsep:hostile-prelogin-bad-handover', weight=3)
+def _():
+    """After a good PASS the monitor waits for the hand-over and nothing
+    else: another message, descriptors with it, or none within the login
+    timeout end the connection with no session started."""
+    for what, log in (('prelogin-no-handover', None),
+                      ('prelogin-handover-fds', b'descriptors or a truncated message from the pre-login process'),
+                      ('prelogin-hang-handover', b'still there past the login timeout')):
+        if not Config.root or not Config.fault:
+            raise Skip('needs root and POP3D_FAULT')
+        env = Env('hostile-handover')
+        env.put_mailbox(f1())
+        before = env.snapshot()
+        argv = env.argv(args=['--login-timeout=1'], debug=True)
+        argv[len(Config.wrapper)] = Config.fault
+        s = env.session(argv=argv, env={'POP3D_HOSTILE': what})
+        s.expect(GREETING)
+        s.send(b'USER alice\r\n')
+        s.expect(b'+OK Send your password.\r\n')
+        s.send(b'PASS secret\r\nSTAT\r\n')
+        rest = s.read_to_eof(timeout=15)
+        if rest is None:
+            s.kill()
+            raise Fail('%s: the connection was not ended' % what)
+        if rest:
+            raise Fail('%s: the connection went on' % what, R.esc(rest))
+        check_exit(s.finish())
+        if log is not None:
+            expect_log(env, what, log)
+        if b'login: rip=' in env.stderr():
+            raise Fail('%s: a session was started' % what, R.esc(env.stderr(), 2000))
+        check_no_lock(env)
+        check_after(env, 'unchanged', before)
+
+
+@test('privsep:hostile-session-unknown-request')
+def _():
+    """A session that sends a request type the monitor does not know: the
+    session is killed, the connection ends, the log says so."""
+    env = Env('hostile-session-type')
+    env.put_mailbox(f1())
+    before = env.snapshot()
+    s = hostile_session(env, 'session-bad-type')
+    expect_cut_after_user(env, s, 'unknown request', b'malformed request from the session: ending the connection')
+    check_no_lock(env)
+    check_after(env, 'unchanged', before)
