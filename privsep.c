@@ -451,6 +451,10 @@ forward_signal(int sig)
 		(void)kill(current_child, sig);
 }
 
+static const int forwarded_signals[3] = { SIGTERM, SIGHUP, SIGINT };
+/* The process's own handlers (pop3d.c), for the pre-login process. */
+static struct sigaction own_actions[3];
+
 /*
  * The monitor outlives its children to clean up after them: a signal to
  * end the connection goes to the child, which ends the session (without
@@ -460,14 +464,27 @@ static void
 monitor_signals(void)
 {
 	struct sigaction sa;
+	size_t i;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = forward_signal;
 	sa.sa_flags = SA_RESTART;
 	(void)sigemptyset(&sa.sa_mask);
-	(void)sigaction(SIGTERM, &sa, NULL);
-	(void)sigaction(SIGHUP, &sa, NULL);
-	(void)sigaction(SIGINT, &sa, NULL);
+	for (i = 0; i < 3; i++)
+		(void)sigaction(forwarded_signals[i], &sa, &own_actions[i]);
+}
+
+/*
+ * The pre-login process has no child to pass a signal to: it ends the
+ * connection itself, as the session does.
+ */
+static void
+own_signals(void)
+{
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		(void)sigaction(forwarded_signals[i], &own_actions[i], NULL);
 }
 
 /* Reaps the session; one the filter killed is worth a line (sandbox.c). */
@@ -1075,6 +1092,7 @@ login_monitor(const struct privsep_config *config, int parent, int root,
 		 * at the hand-over; no controlling terminal, so that reading
 		 * a terminal on fd 0 (pop3d -d by hand) does not stop it.
 		 */
+		own_signals();
 		if (setsid() == -1 || fchdir(root) == -1 || chroot(".") == -1 ||
 		    close(root) == -1 ||
 		    auth_become_user(prelogin, &reason) == -1) {

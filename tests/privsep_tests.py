@@ -707,3 +707,113 @@ def _():
     expect_cut_after_user(env, s, 'unknown request', b'malformed request from the session: ending the connection')
     check_no_lock(env)
     check_after(env, 'unchanged', before)
+
+
+# ----------------------------------------------------------------- signals and paths
+
+@test('privsep:sigterm-before-login')
+def _():
+    """SIGTERM to pop3d (the monitor) before login is passed on through the
+    login monitor to the pre-login process: the connection ends without a
+    reply and no process of it is left."""
+    if not Config.root:
+        raise Skip('needs root (privilege separation)')
+    env = Env('sigterm-prelogin')
+    mark = os.path.basename(env.dir)
+    s = env.session(env={'POP3D_TEST_MARK': mark})
+    s.expect(GREETING)
+    s.send(b'USER alice\r\n')
+    s.expect(b'+OK Send your password.\r\n')
+    time.sleep(0.2)
+    os.kill(s.p.pid, R.signal.SIGTERM)
+    rest = s.read_to_eof(timeout=10)
+    if rest is None:
+        s.kill()
+        raise Fail('pop3d did not end the connection after SIGTERM')
+    if rest:
+        raise Fail('a reply after SIGTERM', R.esc(rest))
+    check_exit(s.finish(), allow_signal=R.signal.SIGTERM)
+    left = []
+    for _ in range(20):
+        left = marked_processes(('POP3D_TEST_MARK=' + mark).encode())
+        if not left:
+            break
+        time.sleep(0.1)
+    if left:
+        raise Fail('processes of the connection left after SIGTERM: %s' % left)
+
+
+@test('privsep:group-writable-parent-not-trusted')
+def _():
+    """A mail directory of root's whose parent a group may write is not
+    root's alone (the group can rename it away and put another in its
+    place): the monitor works there with the user's identity, so the user,
+    who may not write there, gets no dotlock from root.  With the parent
+    writable by root alone, the same directory is trusted."""
+    if not Config.root:
+        raise Skip('needs root (the monitor)')
+    for mode, expected in ((0o755, b'+OK Logged in, 2 messages (52 octets).\r\n'),
+                           (0o775, b'-ERR [SYS/TEMP] Mailbox temporarily unavailable, try again later.\r\n')):
+        env = Env('grp-parent')
+        parent = root_only_dir('grp-parent-%o-%s' % (mode, os.path.basename(env.dir)))
+        os.chmod(parent, mode)
+        spool = os.path.join(parent, 'spool')
+        os.mkdir(spool, 0o755)
+        mbox = os.path.join(spool, 'alice')
+        env.put_mailbox(f1(), path=mbox)
+        before = env.snapshot(mbox)
+        res = env.run(LOGIN + b'QUIT\r\n', template=spool + '/%u', debug=True)
+        check_exit(res)
+        tail = b'+OK Bye.\r\n' if mode == 0o755 else b''
+        expect_eq('login with the parent mode %o' % mode,
+                  GREETING + b'+OK Send your password.\r\n' + expected + tail, res.out)
+        if mode == 0o775 and b'cannot create dotlock' not in res.err:
+            raise Fail('no log line for the refused dotlock', R.esc(res.err, 2000))
+        if os.path.lexists(mbox + '.lock'):
+            raise Fail('dotlock left behind')
+        expect_eq('mailbox', before[0], open(mbox, 'rb').read())
+
+
+@test('privsep:template-naming-a-dotlock')
+def _():
+    """A template that makes the mailbox path end in .lock (-m DIR/%u.lock)
+    names another mailbox's dotlock: refused, by the monitor and by the
+    session, with a log line; the file there is not touched."""
+    env = Env('template-lock')
+    env.put_mailbox(f1(), path=env.dir + '/alice.lock')
+    before = env.snapshot(env.dir + '/alice.lock')
+    res = env.run(LOGIN + b'QUIT\r\n', template=env.dir + '/%u.lock', debug=True)
+    check_exit(res)
+    expect_eq('login with a template ending in .lock', GREETING + b'+OK Send your password.\r\n' +
+              b'-ERR [SYS/PERM] Mailbox unavailable, contact your administrator.\r\n', res.out)
+    expect_eq('the file at the .lock path', before, env.snapshot(env.dir + '/alice.lock'))
+
+
+@test('auth:users-file-odd-entries')
+def _():
+    """Users file entries that cannot be used: a line longer than the
+    limit (its tail, which looks like an entry, matches nothing, and the
+    next line is read as usual), a uid past 32 bits, a hash field longer
+    than any hash.  Each is refused like a wrong password, with the reason
+    in the log."""
+    env = Env('users-odd')
+    u, g, d = Config.uid, Config.gid, env.dir
+    entry = 'sneaky:%s:%d:%d::%s:/bin/sh' % (R.H_SECRET, u, g, d)
+    overlong = 'pad:' + 'x' * 1100 + ':' + entry
+    env.write_users(('%s\nafter:%s:%d:%d::%s:/bin/sh\nbig:%s:4294967296:%d::%s:/bin/sh\n'
+                     'longhash:%s:%d:%d::%s:/bin/sh\n' %
+                     (overlong, R.H_SECRET, u, g, d, R.H_SECRET, g, d, 'x' * 400, u, g, d)).encode())
+    env.put_mailbox(f1(), path=env.dir + '/after')
+    res = env.run(b'USER after\r\nPASS secret\r\nQUIT\r\n')
+    check_exit(res)
+    expect_eq('login on the line after an over-long one', GREETING + login_reply(2, 52) + b'+OK Bye.\r\n',
+              res.out)
+    for user, log in ((b'sneaky', b'user=<unknown> reason=no such user'),
+                      (b'big', b'user=big reason=bad uid/gid field'),
+                      (b'longhash', b'user=longhash reason=no usable password')):
+        res = env.run(b'USER ' + user + b'\r\nPASS secret\r\nQUIT\r\n', debug=True)
+        check_exit(res)
+        expect_eq('login as %s' % user.decode(), GREETING + b'+OK Send your password.\r\n' + R.ERR_AUTH +
+                  b'\r\n+OK Bye.\r\n', res.out)
+        if log not in res.err:
+            raise Fail('%s: no log line "%s"' % (user.decode(), log.decode()), R.esc(res.err, 2000))
