@@ -450,12 +450,17 @@ def _():
     hash takes less.  With it gone (pop3d-limits), an unknown user must
     still cost what a real account of this server costs: the dummy hash
     is calibrated to the accounts' own method and cost (here bcrypt cost
-    12, about 0.25 s, against yescrypt's default of about 0.03 s)."""
+    12, about 0.25 s, against yescrypt's default of about 0.03 s), the
+    first usable one, past entries whose hash shows no setting."""
     if not Config.limits:
         raise Skip('needs POP3D_LIMITS (make pop3d-limits)')
     env = Env('dummy-hash')
     u, g, d = Config.uid, Config.gid, env.dir
     with open(env.users, 'w') as f:
+        # Hashes that show no setting to copy come first and are passed
+        # over: the bare method "$6$", a setting longer than any hash.
+        f.write('odd1:$6$:%d:%d::%s:/bin/sh\n' % (u, g, d))
+        f.write('odd2:$y$j9T$%s$h:%d:%d::%s:/bin/sh\n' % ('a' * 390, u, g, d))
         for name in ('slowa', 'slowb'):
             f.write('%s:%s:%d:%d::%s:/bin/sh\n' % (name, SLOW_HASH, u, g, d))
     argv = env.argv()
@@ -794,7 +799,8 @@ def _():
     """Users file entries that cannot be used: a line longer than the
     limit (its tail, which looks like an entry, matches nothing, and the
     next line is read as usual), a uid past 32 bits, a hash field longer
-    than any hash.  Each is refused like a wrong password, with the reason
+    than any hash, and a users file that cannot be read (a directory).
+    Each is refused like a wrong password, with the reason
     in the log."""
     env = Env('users-odd')
     u, g, d = Config.uid, Config.gid, env.dir
@@ -817,3 +823,12 @@ def _():
                   b'\r\n+OK Bye.\r\n', res.out)
         if log not in res.err:
             raise Fail('%s: no log line "%s"' % (user.decode(), log.decode()), R.esc(res.err, 2000))
+    # A users file that opens but cannot be read (a directory: read fails).
+    argv = env.argv(debug=True)
+    argv[argv.index(env.users)] = env.dir
+    res = env.run(b'USER alice\r\nPASS secret\r\nQUIT\r\n', argv=argv)
+    check_exit(res)
+    expect_eq('login with a directory as the users file', GREETING + b'+OK Send your password.\r\n' +
+              R.ERR_AUTH + b'\r\n+OK Bye.\r\n', res.out)
+    if b'user=<unknown> reason=users file unreadable\n' not in res.err:
+        raise Fail('no reason=users file unreadable in the log', R.esc(res.err, 2000))
