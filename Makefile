@@ -167,14 +167,14 @@ GCOV_ENV    = GCOV_PREFIX=$(GCOV_DIR) \
 AS_NOBODY   = $(if $(filter 0,$(shell id -u)),setpriv --reuid=65534 \
               --regid=65534 --clear-groups)
 COV_SUITES  = $(GCOV_ENV) POP3D=./pop3d POP3D_FAULT=./pop3d-fault \
-                  POP3D_LIMITS=./pop3d-limits tests/run >/dev/null; \
-              $(GCOV_ENV) $(AS_NOBODY) env POP3D=./pop3d tests/run >/dev/null; \
+                  POP3D_LIMITS=./pop3d-limits tests/run 2>&1 | tail -1; \
+              $(GCOV_ENV) $(AS_NOBODY) env POP3D=./pop3d tests/run 2>&1 | tail -1; \
               $(GCOV_ENV) SAFETY_QUICK=1 POP3D=./pop3d POP3D_FAULT=./pop3d-fault \
-                  tests/safety/run >/dev/null; \
+                  tests/safety/run 2>&1 | tail -1; \
               $(GCOV_ENV) POP3D=./pop3d POP3D_LIMITS=./pop3d-limits \
-                  tests/hostile/run >/dev/null; \
-              $(GCOV_ENV) POP3D=$(CURDIR)/pop3d tests/launchers/run >/dev/null; \
-              $(GCOV_ENV) POP3D=$(CURDIR)/pop3d tests/clients/run >/dev/null; \
+                  tests/hostile/run 2>&1 | tail -1; \
+              $(GCOV_ENV) POP3D=$(CURDIR)/pop3d tests/launchers/run 2>&1 | tail -1; \
+              $(GCOV_ENV) POP3D=$(CURDIR)/pop3d tests/clients/run 2>&1 | tail -1; \
               true
 # The pre-login process's root directory, as root: an empty tmpfs (0755,
 # root's) holding only the counts' directory.

@@ -1079,11 +1079,15 @@ login_monitor(const struct privsep_config *config, int parent, int root,
 	int sv[2], r;
 	pid_t pid;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		syslog(LOG_ERR, "socketpair: %s", strerror(errno));
 		monitor_exit(parent, -1, 1);
+	}
 	pid = fork();
-	if (pid == -1)
+	if (pid == -1) {
+		syslog(LOG_ERR, "fork: %s", strerror(errno));
 		monitor_exit(parent, -1, 1);
+	}
 	if (pid == 0) {
 		(void)close(sv[0]);
 		(void)close(parent);

@@ -609,6 +609,7 @@ def _():
                             ('setresgid', 'error=EPERM'),
                             ('setresuid', 'retval=0'),        # still root: caught by getresuid
                             ('getresuid', 'error=EPERM'),
+                            ('getgroups', 'error=EPERM'),
                             ('setuid', 'retval=0')):          # root could come back
         env = Env('fault-drop')
         env.put_mailbox(f1())
@@ -806,7 +807,7 @@ def _():
     u, g, d = Config.uid, Config.gid, env.dir
     entry = 'sneaky:%s:%d:%d::%s:/bin/sh' % (R.H_SECRET, u, g, d)
     overlong = 'pad:' + 'x' * 1100 + ':' + entry
-    env.write_users(('%s\nafter:%s:%d:%d::%s:/bin/sh\nbig:%s:4294967296:%d::%s:/bin/sh\n'
+    env.write_users(('# a comment, then an empty line\n\n%s\nafter:%s:%d:%d::%s:/bin/sh\nbig:%s:4294967296:%d::%s:/bin/sh\n'
                      'longhash:%s:%d:%d::%s:/bin/sh\n' %
                      (overlong, R.H_SECRET, u, g, d, R.H_SECRET, g, d, 'x' * 400, u, g, d)).encode())
     env.put_mailbox(f1(), path=env.dir + '/after')
@@ -832,3 +833,28 @@ def _():
               R.ERR_AUTH + b'\r\n+OK Bye.\r\n', res.out)
     if b'user=<unknown> reason=users file unreadable\n' not in res.err:
         raise Fail('no reason=users file unreadable in the log', R.esc(res.err, 2000))
+
+
+@test('privsep:fault-login-monitor-cannot-start', weight=2)
+def _():
+    """The login monitor cannot make the pre-login process's socket pair
+    (a descriptor limit the monitor's own pair still fits under, found by
+    trying): the connection ends without a byte, and the log says why."""
+    if not Config.root:
+        raise Skip('needs root (privilege separation)')
+    if Config.wrapper:
+        raise Skip('the wrapper needs descriptors of its own')
+    env = Env('fault-login-monitor')
+    for n in range(4, 12):
+        argv = ['prlimit', '--nofile=%d' % n] + env.argv(debug=True)
+        open(env.errfile, 'wb').close()
+        res = env.run(b'USER alice\r\nPASS secret\r\nQUIT\r\n', argv=argv)
+        check_exit(res)
+        if res.out == UNAVAILABLE:
+            continue                    # the monitor's own pair did not fit
+        if res.out.startswith(GREETING):
+            raise Fail('no descriptor limit made the login monitor fail and the monitor start', R.esc(res.out))
+        expect_eq('output when the login monitor cannot start', b'', res.out)
+        expect_log(env, 'login monitor', b'socketpair: Too many open files')
+        return
+    raise Fail('pop3d failed with every descriptor limit up to 11')
