@@ -583,7 +583,8 @@ def _():
 def with_system_accounts(env, accounts):
     """argv prefix that runs a command with /etc/passwd and /etc/shadow
     holding the system's accounts plus accounts [(name, uid, shadow fields
-    after the name)], in a private mount namespace: the machine's files
+    after the name, or None: no shadow entry and the hash in passwd)], in
+    a private mount namespace: the machine's files
     are never changed.  A directory of links to the real /etc (bind-mounted
     aside first) with the two files of our own covers /etc, so that a
     useradd elsewhere renaming /etc/passwd meanwhile changes nothing here.
@@ -597,12 +598,13 @@ def with_system_accounts(env, accounts):
     with open('/etc/passwd') as f:
         pw = f.read()
     with open(os.path.join(fake, 'passwd'), 'w') as f:
-        f.write(pw + ''.join('%s:x:%d:%d::%s:/usr/sbin/nologin\n' % (n, uid, uid, env.dir)
-                             for n, uid, _ in accounts))
+        f.write(pw + ''.join('%s:%s:%d:%d::%s:/usr/sbin/nologin\n' %
+                             (n, 'x' if fields is not None else R.H_SECRET, uid, uid, env.dir)
+                             for n, uid, fields in accounts))
     with open('/etc/shadow') as f:
         sh = f.read()
     with open(os.path.join(fake, 'shadow'), 'w') as f:
-        f.write(sh + ''.join('%s:%s\n' % (n, fields) for n, _, fields in accounts))
+        f.write(sh + ''.join('%s:%s\n' % (n, fields) for n, _, fields in accounts if fields is not None))
     os.chmod(os.path.join(fake, 'shadow'), 0o600)
     return ['unshare', '-m', '--propagation', 'private', 'sh', '-c',
             'mount --bind /etc "$1" && mount --bind "$2" /etc && shift 2 && exec "$@"',
@@ -657,6 +659,29 @@ def _():
     res = env.run(b'USER p3slowuid\r\nPASS secret\r\nQUIT\r\n', argv=prefix + base + ['--min-uid=999'])
     check_exit(res)
     expect_eq('uid 999 with --min-uid=999', GREETING + login_reply(0, 0) + b'+OK Bye.\r\n', res.out)
+
+
+@test('auth:system-account-without-shadow-entry', weight=4)
+def _():
+    # An account with its hash in /etc/passwd and no shadow entry (as
+    # pwunconv leaves it) logs in with that hash; a name that is no
+    # account is refused like a wrong password and logged as <unknown>.
+    if not Config.root:
+        raise Skip('needs root (a private mount namespace over /etc/passwd and /etc/shadow)')
+    if not shutil.which('unshare'):
+        raise Skip('unshare (util-linux) not installed')
+    env = Env('auth-noshadow')
+    prefix = with_system_accounts(env, [('p3snoshadow', 1505, None)])
+    base = Config.wrapper + [Config.pop3d, '-d', '-m', env.dir + '/%u', '--index-dir=none']
+    res = env.run(b'USER p3snoshadow\r\nPASS secret\r\nQUIT\r\n', argv=prefix + base)
+    check_exit(res)
+    expect_eq('an account without a shadow entry', GREETING + login_reply(0, 0) + b'+OK Bye.\r\n', res.out)
+    res = env.run(b'USER p3snosuchuser\r\nPASS secret\r\nQUIT\r\n', argv=prefix + base)
+    check_exit(res)
+    expect_eq('a name that is no account', GREETING + b'+OK Send your password.\r\n' + ERR_AUTH +
+              b'\r\n+OK Bye.\r\n', res.out)
+    if b'login failed: rip=unknown user=<unknown> reason=no such user\n' not in res.err:
+        raise Fail('no log line for the unknown name', R.esc(res.err[-600:], 800))
 
 
 @test('log:retrieved-counts-messages-sent', weight=2)
