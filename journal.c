@@ -1,5 +1,6 @@
 /*
- * journal.c: removing byte ranges from a file in place, crash-safely.
+ * journal.c: removing byte ranges from a file in place, crash-safely: the
+ * journal's layout (journal_int.h) and writing it while the data moves.
  *
  * Deleting messages from an mbox means moving every kept byte after the
  * first deleted one down over the gap.  Done naively, a crash in the middle
@@ -26,25 +27,18 @@
  *      cut and then got mail, whatever that mail's octets (a copy of the
  *      very tail that was cut included).
  *
- * Replay (at the next login, or pop3d --recover) redoes the newest valid
- * step, which is idempotent: a recorded copy is written again, and a
- * non-overlapping source is intact because every earlier write landed
- * below it.  Then it carries on from there, including any mail appended
- * after the crash, and truncates.  Until replay, other readers may see a
- * duplicated chunk; after it, every kept message is whole and in place.
+ * A replay (replay.c) finishes an interrupted update with the same steps
+ * (apply_move, compact_from), so it writes nothing this file does not.
  *
- * Before it writes anything, the replay checks that the file is the one
- * the journal was made for, by its octets: nothing below the newest
- * step's destination is written again, and everything above it is still
- * the original, so each 4 KiB block there must have its recorded digest,
- * each block of the destination its original digest or the step's new
- * octets, and the previous step's output its digest.  A file restored from
- * a backup or replaced since the crash fails this, and the journal is
- * dropped without a write.
- *
- * Trusts: the mailbox (already locked by the caller) and the journal, whose
- * records are checked with XXH3-64 before use; a journal that fails its
- * checks, or names another inode, is ignored.  Runs as the user.
+ * Owns: the journal's layout, header, slots and checksums, and every
+ * write, sync and truncate of an update, each a fault point in test builds
+ * (journal_fault_point), in the order the crash tests count them.
+ * Trusts: the mailbox, already locked by the caller, and the ranges it is
+ * given: sorted, disjoint and inside the file (update.c makes them so; a
+ * replay checks a journal's ranges before it passes them on, replay.c).
+ * Must not: change the mailbox before the journal's header is synced, or
+ * trust a journal it reads back: checking one is replay.c's job.  Runs as
+ * the user.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -65,73 +59,9 @@
 #endif
 
 #include "journal.h"
+#include "journal_int.h"
 #include "params.h"
 #include "util.h"
-
-#define JOURNAL_MAGIC	"pop3d-journal-2\n"
-/* Any version's magic starts so: one of another version is not ignored. */
-#define JOURNAL_MAGIC_PREFIX	"pop3d-journal-"
-#define JOURNAL_BLOCK	4096
-#define STEP_MOVE	1
-#define STEP_TRUNCATE	2
-/* Octets per digest of the original file (the replay's proof it is ours). */
-#define HASH_BLOCK	4096
-#define NONCE_BYTES	16
-#define COPY_BYTES	(256L * 1024)
-
-struct journal_header {
-	char		magic[16];
-	uint64_t	ino;		/* the mailbox's */
-	uint64_t	size;		/* its size when the update began */
-	uint64_t	nranges;
-	uint64_t	slot_data;	/* bytes of source copy per slot */
-	uint64_t	hashed_from;	/* first block digested, HASH_BLOCK-aligned */
-	uint64_t	nblocks;	/* block digests, up to size */
-	uint64_t	check;		/* XXH3-64 of the above, ranges, digests */
-};
-
-struct journal_slot {
-	uint64_t	seq;		/* 1, 2, ...; the newest valid wins */
-	uint64_t	kind;
-	uint64_t	dst, src, len;	/* a move */
-	uint64_t	next_src;	/* where reading goes on after it */
-	uint64_t	has_data;	/* the source bytes follow the slot */
-	uint64_t	size_before;	/* a truncation: from, to */
-	uint64_t	new_size;
-	uint64_t	phase;		/* 1: no move again; 2: nonce written */
-	unsigned char	nonce[NONCE_BYTES];	/* over the tail, phase 2 */
-	uint64_t	nonce_len;
-	uint64_t	data_check;	/* XXH3-64 of the data */
-	/*
-	 * The parts of 4 KiB blocks at the step's edges that no block digest
-	 * covers, as they were when the step was recorded: below its
-	 * destination (final), the destination's first and last partial
-	 * block (old; or new once written), above its end (original).
-	 */
-	uint64_t	below_check, head_check, tail_check, above_check;
-	uint64_t	prev_dst;	/* what the previous step left, */
-	uint64_t	prev_len;	/* for telling this file from one */
-	uint64_t	prev_check;	/* someone restored since the crash */
-	uint64_t	check;		/* XXH3-64 of the fields above */
-};
-
-struct journal {
-	int				 fd, jfd;
-	const struct journal_range	*ranges;
-	size_t				 n;
-	off_t				 size;		/* of the file now */
-	off_t				 original_size;	/* when the update began */
-	off_t				 hashes_off;	/* block digests */
-	off_t				 hashed_from;
-	off_t				 slots_off;
-	size_t				 slot_data;
-	uint64_t			 seq;
-	unsigned char			*copy;		/* COPY_BYTES */
-	off_t				 prev_dst, prev_len;
-	uint64_t			 prev_check;	/* XXH3-64 of it */
-	journal_tick			 tick;
-	void				*arg;
-};
 
 /*
  * Test builds (-DPOP3D_FAULT_INJECTION) die by SIGKILL at the N-th write,
@@ -196,17 +126,10 @@ update_sync(int fd)
 	return r;
 }
 
-static uint64_t
+uint64_t
 slot_checksum(const struct journal_slot *s)
 {
 	return XXH3_64bits(s, offsetof(struct journal_slot, check));
-}
-
-static off_t
-slot_offset(const struct journal *j, uint64_t seq)
-{
-	return j->slots_off +
-	    (off_t)(seq % 2) * (off_t)(JOURNAL_BLOCK + j->slot_data);
 }
 
 /*
@@ -240,7 +163,7 @@ stream_copy(struct journal *j, int from_fd, off_t from, int to_fd, off_t to,
 }
 
 /* XXH3-64 of [off, off+len) of fd, or 0 with *ok_r cleared. */
-static uint64_t
+uint64_t
 region_hash(struct journal *j, int fd, off_t off, off_t len, int *ok_r)
 {
 	XXH3_state_t *state;
@@ -302,16 +225,7 @@ block_ceil(off_t at)
 	return (at + HASH_BLOCK - 1) / HASH_BLOCK * HASH_BLOCK;
 }
 
-/*
- * The step's edge pieces (see struct journal_slot): [lo, hi) is what the
- * step writes (a move's destination; a cut's nonce).  Each piece lies in
- * one page, so a crash leaves it all old or all new.
- */
-struct edges {
-	off_t	below[2], head[2], tail[2], above[2];
-};
-
-static void
+void
 step_edges(const struct journal *j, const struct journal_slot *s,
     struct edges *e)
 {
@@ -393,7 +307,7 @@ out:
 }
 
 /* Carries out a recorded move (again, in a replay) and syncs it. */
-static int
+int
 apply_move(struct journal *j, const struct journal_slot *s)
 {
 	XXH3_state_t *written;
@@ -529,7 +443,7 @@ step_truncate(struct journal *j, off_t new_size)
  * untouched", down, and truncates.  A step moves at most slot_data bytes
  * when it must carry a copy, or up to the whole gap when it need not.
  */
-static int
+int
 compact_from(struct journal *j, off_t w, off_t r)
 {
 	size_t k = 0;
@@ -574,7 +488,7 @@ journal_needed(const struct journal_range *ranges, size_t n, off_t size)
 	return ranges[n - 1].end != size;
 }
 
-static int
+int
 journal_setup(struct journal *j, int fd, int jfd, size_t slot_data)
 {
 	memset(j, 0, sizeof(*j));
@@ -589,13 +503,13 @@ journal_setup(struct journal *j, int fd, int jfd, size_t slot_data)
 	return 0;
 }
 
-static void
+void
 journal_free(struct journal *j)
 {
 	free(j->copy);
 }
 
-static uint64_t
+uint64_t
 header_checksum(const struct journal_header *h,
     const struct journal_range *ranges, uint64_t digests_check)
 {
@@ -614,7 +528,7 @@ round_up_block(off_t n)
 }
 
 /* Where the journal's parts start, from what the header says. */
-static void
+void
 journal_layout(struct journal *j, size_t nranges, off_t hashed_from,
     off_t original_size)
 {
@@ -699,7 +613,6 @@ write_header(struct journal *j, uint64_t ino)
 	return update_sync(j->jfd);
 }
 
-
 /*
  * Removes the sorted, disjoint ranges from fd (of size size) through the
  * journal jfd, a new empty file.  On failure with *started_r still 0
@@ -742,296 +655,5 @@ journal_remove_ranges(int fd, int jfd, const struct journal_range *ranges,
 		r = compact_from(&j, ranges[0].start, ranges[0].start);
 	}
 	journal_free(&j);
-	return r;
-}
-
-/* Reads slot k; 0 when it is valid (its data too, if it has any). */
-static int
-read_slot(struct journal *j, int k, struct journal_slot *s)
-{
-	int ok;
-	off_t off = j->slots_off + (off_t)k * (off_t)(JOURNAL_BLOCK +
-	    j->slot_data);
-
-	if (pread_full(j->jfd, s, sizeof(*s), off) != (ssize_t)sizeof(*s) ||
-	    s->seq == 0 || s->check != slot_checksum(s))
-		return -1;
-	if (s->kind == STEP_MOVE && (s->dst >= s->src ||
-	    s->next_src < s->src + s->len || s->next_src > (uint64_t)j->size))
-		return -1;
-	if (s->kind == STEP_MOVE && s->has_data) {
-		if (s->len > j->slot_data || region_hash(j, j->jfd,
-		    off + JOURNAL_BLOCK, (off_t)s->len, &ok) != s->data_check ||
-		    !ok)
-			return -1;
-	}
-	if (s->kind == STEP_TRUNCATE && (s->new_size >= s->size_before ||
-	    s->nonce_len == 0 || s->nonce_len > NONCE_BYTES ||
-	    s->nonce_len > s->size_before - s->new_size ||
-	    (s->phase != 1 && s->phase != 2)))
-		return -1;
-	return s->kind == STEP_MOVE || s->kind == STEP_TRUNCATE ? 0 : -1;
-}
-
-static int
-ranges_valid(const struct journal_range *r, size_t n, off_t size)
-{
-	size_t k;
-
-	for (k = 0; k < n; k++)
-		if (r[k].start < 0 || r[k].start >= r[k].end ||
-		    r[k].end > size || (k > 0 && r[k].start < r[k - 1].end))
-			return 0;
-	return n > 0;
-}
-
-/* Does [off, off+len) of the mailbox hash to check? */
-static int
-region_has(struct journal *j, off_t off, off_t len, uint64_t check)
-{
-	int ok;
-
-	if (off < 0 || len < 0 || off + len > j->size)
-		return 0;
-	return region_hash(j, j->fd, off, len, &ok) == check && ok;
-}
-
-/*
- * Does every HASH_BLOCK block that lies wholly in [from, to) of the file
- * hold the original octets, or, given a move s whose destination holds
- * the blocks, the octets s writes there?  Blocks cut by from or to are
- * not looked at: the octets beside them are another part's.
- */
-static int
-blocks_hold(struct journal *j, off_t from, off_t to,
-    const struct journal_slot *s)
-{
-	unsigned char block[HASH_BLOCK];
-	uint64_t want, have;
-	off_t at, end, src;
-	size_t len;
-
-	if (from < j->hashed_from)
-		from = j->hashed_from;
-	if (to > j->original_size)
-		to = j->original_size;
-	at = j->hashed_from + (from - j->hashed_from + HASH_BLOCK - 1) /
-	    HASH_BLOCK * HASH_BLOCK;
-	for (; at < to; at += HASH_BLOCK) {
-		end = at + HASH_BLOCK < j->original_size ? at + HASH_BLOCK :
-		    j->original_size;
-		if (end > to)
-			break;
-		len = (size_t)(end - at);
-		if (pread_full(j->fd, block, len, at) != (ssize_t)len ||
-		    pread_full(j->jfd, &want, sizeof(want), j->hashes_off +
-		    (at - j->hashed_from) / HASH_BLOCK * 8) != sizeof(want))
-			return 0;
-		have = XXH3_64bits(block, len);
-		if (have == want)
-			continue;
-		if (s == NULL)
-			return 0;
-		/* Already written by the step: its data, or its source. */
-		src = at - (off_t)s->dst;
-		if (s->has_data ? pread_full(j->jfd, block, len, slot_offset(j,
-		    s->seq) + JOURNAL_BLOCK + src) != (ssize_t)len :
-		    pread_full(j->fd, block, len, (off_t)s->src + src) !=
-		    (ssize_t)len)
-			return 0;
-		if (XXH3_64bits(block, len) != have)
-			return 0;
-	}
-	return 1;
-}
-
-/* Is the cut of truncate step s not done: its nonce still in the file? */
-static int
-nonce_present(struct journal *j, const struct journal_slot *s)
-{
-	unsigned char buf[NONCE_BYTES];
-	size_t n = (size_t)s->nonce_len;
-
-	return pread_full(j->fd, buf, n, (off_t)s->new_size) == (ssize_t)n &&
-	    memcmp(buf, s->nonce, n) == 0;
-}
-
-/*
- * Is the file the one this journal was made for, with step s the newest
- * one begun?  Nothing below s's destination is written again, so the
- * previous step's output must have its digest; nothing above it has been
- * written yet, so every block there must be the original.  The
- * destination itself holds the original or what s writes.
- */
-/* Does piece [from, to) of the destination of move s hold its new octets? */
-static int
-piece_is_new(struct journal *j, const struct journal_slot *s, off_t from,
-    off_t to)
-{
-	uint64_t want;
-	off_t at = from - (off_t)s->dst;
-	int ok;
-
-	want = s->has_data ? region_hash(j, j->jfd, slot_offset(j, s->seq) +
-	    JOURNAL_BLOCK + at, to - from, &ok) :
-	    region_hash(j, j->fd, (off_t)s->src + at, to - from, &ok);
-	return ok && region_has(j, from, to - from, want);
-}
-
-/* The edge pieces of s: as recorded, or (the destination's) newly written. */
-static int
-edges_hold(struct journal *j, const struct journal_slot *s)
-{
-	struct edges e;
-
-	step_edges(j, s, &e);
-	if (!region_has(j, e.below[0], e.below[1] - e.below[0],
-	    s->below_check) || !region_has(j, e.above[0], e.above[1] -
-	    e.above[0], s->above_check))
-		return 0;
-	if (s->kind != STEP_MOVE)
-		return 1;
-	return (region_has(j, e.head[0], e.head[1] - e.head[0],
-	    s->head_check) || piece_is_new(j, s, e.head[0], e.head[1])) &&
-	    (region_has(j, e.tail[0], e.tail[1] - e.tail[0], s->tail_check) ||
-	    piece_is_new(j, s, e.tail[0], e.tail[1]));
-}
-
-static int
-file_is_ours(struct journal *j, const struct journal_slot *s)
-{
-	if (s->seq > 1 && !region_has(j, (off_t)s->prev_dst,
-	    (off_t)s->prev_len, s->prev_check))
-		return 0;
-	if (!edges_hold(j, s))
-		return 0;
-	if (s->kind == STEP_TRUNCATE)
-		return blocks_hold(j, (off_t)(s->new_size + s->nonce_len),
-		    j->original_size, NULL);
-	return blocks_hold(j, (off_t)(s->dst + s->len), j->original_size,
-	    NULL) && blocks_hold(j, (off_t)s->dst, (off_t)(s->dst + s->len), s);
-}
-
-/*
- * Redoes the newest step and finishes the update.  0: nothing to do, -2:
- * the journal is not for this file, -1: failed.
- */
-static int
-replay_newest(struct journal *j)
-{
-	struct journal_slot a, b, *s;
-	int va, vb;
-
-	va = read_slot(j, 0, &a) == 0;
-	vb = read_slot(j, 1, &b) == 0;
-	if (!va && !vb)
-		return 0;	/* no step was ever recorded: nothing changed */
-	s = va && (!vb || a.seq > b.seq) ? &a : &b;
-	j->seq = s->seq;
-	/* Cut already: what follows is mail delivered since. */
-	if (s->kind == STEP_TRUNCATE && s->phase == 2 && !nonce_present(j, s))
-		return 0;
-	/* Shorter than when the update began, yet not cut by it. */
-	if (j->size < j->original_size || !file_is_ours(j, s))
-		return -2;
-	j->prev_dst = (off_t)s->prev_dst;
-	j->prev_len = (off_t)s->prev_len;
-	j->prev_check = s->prev_check;
-	if (s->kind == STEP_MOVE) {
-		if (apply_move(j, s) == -1)
-			return -1;
-		return compact_from(j, (off_t)(s->dst + s->len),
-		    (off_t)s->next_src);
-	}
-	return compact_from(j, (off_t)s->new_size, (off_t)s->size_before);
-}
-
-/*
- * Reads and checks the header, ranges and block digests into j and
- * *ranges_r.  0 valid; 1 torn before any step (nothing happened); 2 of
- * another file; -1 failed or of another version (keep the journal).
- */
-static int
-read_header(struct journal *j, const struct stat *st,
-    struct journal_range **ranges_r)
-{
-	struct journal_header h;
-	struct journal_range *ranges;
-	uint64_t digests;
-	size_t n;
-	int ok;
-
-	if (pread_full(j->jfd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
-		return 1;
-	if (memcmp(h.magic, JOURNAL_MAGIC, sizeof(h.magic)) != 0) {
-		if (memcmp(h.magic, JOURNAL_MAGIC_PREFIX,
-		    sizeof(JOURNAL_MAGIC_PREFIX) - 1) != 0)
-			return 1;
-		errno = EPROTO;	/* another version's: keep it */
-		return -1;
-	}
-	if (h.nranges == 0 || h.nranges > MBOX_MESSAGES_MAX ||
-	    h.slot_data == 0 || h.slot_data > JOURNAL_CHUNK_BYTES ||
-	    h.hashed_from % HASH_BLOCK != 0 || h.hashed_from > h.size ||
-	    h.nblocks != (h.size - h.hashed_from + HASH_BLOCK - 1) / HASH_BLOCK)
-		return 1;
-	if (h.ino != (uint64_t)st->st_ino)
-		return 2;
-	n = (size_t)h.nranges;
-	ranges = reallocarray(NULL, n, sizeof(*ranges));
-	if (ranges == NULL)
-		return -1;
-	journal_layout(j, n, (off_t)h.hashed_from, (off_t)h.size);
-	digests = region_hash(j, j->jfd, j->hashes_off, (off_t)h.nblocks * 8,
-	    &ok);
-	if (!ok || pread_full(j->jfd, ranges, n * sizeof(*ranges),
-	    JOURNAL_BLOCK) != (ssize_t)(n * sizeof(*ranges)) ||
-	    header_checksum(&h, ranges, digests) != h.check ||
-	    !ranges_valid(ranges, n, (off_t)h.size)) {
-		free(ranges);
-		return 1;
-	}
-	j->ranges = ranges;
-	j->n = n;
-	*ranges_r = ranges;
-	return 0;
-}
-
-/*
- * Finishes the update that journal jfd records on fd, if it is for this
- * file.  Returns 1 when the mailbox was repaired, 0 when there was nothing
- * to do, 2 when the journal is not for the file as it now is (both: the
- * journal can go), -1 on failure (keep the journal).
- */
-int
-journal_replay(int fd, int jfd, journal_tick tick, void *arg)
-{
-	struct journal_header h;
-	struct journal_range *ranges = NULL;
-	struct journal j;
-	struct stat st;
-	int r;
-
-	if (fstat(fd, &st) == -1)
-		return -1;
-	if (pread_full(jfd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
-		return 0;
-	if (journal_setup(&j, fd, jfd, h.slot_data > 0 &&
-	    h.slot_data <= JOURNAL_CHUNK_BYTES ? (size_t)h.slot_data : 1) == -1)
-		return -1;
-	j.size = st.st_size;	/* with any mail appended since the crash */
-	j.tick = tick;
-	j.arg = arg;
-	r = read_header(&j, &st, &ranges);
-	if (r == 0) {
-		r = replay_newest(&j);
-		if (r == -2)
-			r = 2;	/* not this file's journal any more: drop it */
-		else if (r == 0 && j.seq > 0)
-			r = 1;
-	} else if (r == 1)
-		r = 0;		/* torn before any step: nothing happened */
-	journal_free(&j);
-	free(ranges);
 	return r;
 }
