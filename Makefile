@@ -30,7 +30,8 @@ SRCS = pop3d.c io.c mailbox.c lock.c scan.c match.c uidl.c index.c update.c \
        journal.c replay.c auth.c privsep.c proxy.c sandbox.c util.c
 OBJS = $(SRCS:.c=.o)
 HDRS = auth.h index.h io.h journal.h journal_int.h lock.h mailbox.h match.h \
-       params.h privsep.h proxy.h sandbox.h scan.h table.h uidl.h update.h util.h
+       params.h privsep.h proxy.h replay.h sandbox.h scan.h table.h uidl.h \
+       update.h util.h
 
 # Debian packages: to build, and to run every test.
 BUILD_DEPS = gcc make pkg-config libbsd-dev libcrypt-dev libxxhash-dev \

@@ -1,5 +1,6 @@
 /*
  * journal.h: removing byte ranges from a file in place, crash-safely.
+ * Finishing such a removal after a crash: replay.h.
  */
 #ifndef POP3D_JOURNAL_H
 #define POP3D_JOURNAL_H
@@ -21,7 +22,6 @@ int	journal_remove_ranges(int fd, int journal_fd,
 	    journal_tick tick, void *arg, int *started_r);
 int	journal_needed(const struct journal_range *ranges, size_t n,
 	    off_t size);
-int	journal_replay(int fd, int journal_fd, journal_tick tick, void *arg);
 void	journal_fault_point(void);
 
 #endif

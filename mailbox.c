@@ -42,6 +42,7 @@
 #include "lock.h"
 #include "mailbox.h"
 #include "match.h"
+#include "replay.h"
 #include "scan.h"
 #include "uidl.h"
 #include "util.h"

@@ -44,6 +44,7 @@
 #include "journal.h"
 #include "journal_int.h"
 #include "params.h"
+#include "replay.h"
 #include "util.h"
 
 /* Reads slot k; 0 when it is valid (its data too, if it has any). */

@@ -25,6 +25,7 @@
 #include "journal.h"
 #include "mailbox.h"
 #include "match.h"
+#include "replay.h"
 #include "update.h"
 
 static int
