@@ -17,6 +17,13 @@
 
 struct journal_range;
 
+/*
+ * The journal file: the header at 0; the ranges at JOURNAL_BLOCK; the
+ * block digests (8 octets per HASH_BLOCK of the mailbox from hashed_from
+ * on) from the next JOURNAL_BLOCK boundary; then two slots, each a
+ * JOURNAL_BLOCK for a struct journal_slot and slot_data octets for the
+ * source a step copied (journal_layout(), slot_offset()).
+ */
 #define JOURNAL_MAGIC	"pop3d-journal-2\n"
 /* Any version's magic starts so: one of another version is not ignored. */
 #define JOURNAL_MAGIC_PREFIX	"pop3d-journal-"
