@@ -23,6 +23,8 @@ def register(test, ctx):
     for who in ('symlink', 'root', 'other'):
         test('hostile: journal of %s: [SYS/PERM], mailbox untouched' % who)(
             lambda who=who: journal_foreign(ctx, who))
+    test('hostile: journal of another version: [SYS/PERM], kept')(
+        lambda: journal_other_version(ctx))
     test('hostile: NUL bytes served and kept')(lambda: special_kept(ctx, 'nul'))
     test('hostile: forged Status: D served and kept')(lambda: special_kept(ctx, 'status'))
     test('hostile: X-IMAP first message served and kept')(lambda: special_kept(ctx, 'ximap'))
@@ -196,6 +198,30 @@ def journal_foreign(ctx, who):
            'login with a journal of ' + who)
     expect(env.read(), lib.mbox_bytes(msgs), 'mailbox')
     check(os.path.lexists(env.journal), 'the journal was removed')
+
+
+
+def journal_other_version(ctx):
+    """The manual: a journal written by another version of pop3d is kept,
+    not ignored, and needs an administrator (that version's --recover): the
+    login fails with [SYS/PERM] and neither file changes.  Its magic is
+    this version's but for the number, the rest of it zeros."""
+    env = ctx.env('journal-version')
+    msgs = small_mailbox(3)
+    env.write(lib.mbox_bytes(msgs))
+    journal = b'pop3d-journal-1\n' + bytes(4080)
+    with open(env.journal, 'wb') as f:
+        f.write(journal)
+    os.chmod(env.journal, 0o600)
+    if lib.IS_ROOT:
+        os.chown(env.journal, lib.UID, lib.GID)
+    out, _ = env.run_script([b'USER alice', b'PASS secret', b'QUIT'])
+    expect(out, lib.GREETING + b'+OK Send your password.\r\n' + lib.ERR_PERM,
+           'login with a journal of another version')
+    expect(env.read(), lib.mbox_bytes(msgs), 'mailbox')
+    check(os.path.lexists(env.journal), 'the journal was removed')
+    with open(env.journal, 'rb') as f:
+        expect(f.read(), journal, 'journal')
 
 
 X_IMAP = (b'Date: 01 Jan 2024 00:00:00 +0000\n'
