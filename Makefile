@@ -21,28 +21,28 @@ CFLAGS     ?= -O2 -g
 # cannot be added to with +=, so ours have names of their own).
 # DWARF 4: valgrind 3.19 cannot read clang 14's DWARF 5.
 STDFLAGS    = -std=c17 -Wall -Wextra -Wpedantic -gdwarf-4 $(if $(WERROR),-Werror)
-LIBS        = libbsd-overlay libxcrypt libxxhash libseccomp
+LIBS        = libbsd-overlay libxcrypt libxxhash libseccomp gnutls
 OURCPPFLAGS = -D_GNU_SOURCE -DLIBBSD_NETBSD_VIS \
               $(shell $(PKG_CONFIG) --cflags $(LIBS))
 OURLDLIBS   = $(shell $(PKG_CONFIG) --libs $(LIBS)) -lresolv
 
 SRCS = pop3d.c io.c mailbox.c lock.c scan.c match.c uidl.c index.c update.c \
-       journal.c replay.c auth.c privsep.c proxy.c sandbox.c util.c
+       journal.c replay.c auth.c privsep.c proxy.c sandbox.c util.c tls.c
 OBJS = $(SRCS:.c=.o)
 HDRS = auth.h index.h io.h journal.h journal_int.h lock.h mailbox.h match.h \
-       params.h privsep.h proxy.h replay.h sandbox.h scan.h table.h uidl.h \
-       update.h util.h
+       params.h privsep.h proxy.h replay.h sandbox.h scan.h table.h tls.h \
+       uidl.h update.h util.h
 
 # Debian packages: to build, and to run every test.
 BUILD_DEPS = gcc make pkg-config libbsd-dev libcrypt-dev libxxhash-dev \
-             libseccomp-dev
-DEMO_DEPS  = $(BUILD_DEPS) systemd curl
+             libseccomp-dev libgnutls28-dev
+DEMO_DEPS  = $(BUILD_DEPS) systemd curl openssl
 CHECK_DEPS = $(BUILD_DEPS) faketime clang libclang-rt-14-dev llvm valgrind cppcheck \
              clang-tidy mandoc python3 socat systemd curl whois openssl \
              procmail liblockfile-bin fetchmail mpop getmail6 \
-             libmail-pop3client-perl libnet-perl llvm-14 openbsd-inetd \
-             tcpd fail2ban python3-systemd util-linux haproxy mount e2fsprogs \
-             strace \
+             libmail-pop3client-perl libnet-perl libio-socket-ssl-perl llvm-14 \
+             openbsd-inetd tcpd fail2ban python3-systemd util-linux haproxy \
+             mount e2fsprogs strace testssl.sh \
              $(DEB_DEPS)
 SUDO       = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -259,7 +259,8 @@ install: pop3d
 	$(INSTALL) -m 0755 pop3d $(DESTDIR)$(SBINDIR)/pop3d
 	$(INSTALL) -m 0644 man/pop3d.8 $(DESTDIR)$(MANDIR)/man8/pop3d.8
 	$(INSTALL) -m 0644 dist/pop3d.inetd dist/pop3d.xinetd \
-	    dist/pop3d.socket dist/pop3d@.service \
+	    dist/pop3d.socket dist/pop3d@.service dist/pop3s.socket \
+	    dist/pop3s@.service dist/pop3s.xinetd \
 	    $(DESTDIR)$(DOCDIR)/examples
 	$(INSTALL) -m 0644 dist/fail2ban/filter.d/pop3d.conf \
 	    $(DESTDIR)$(DOCDIR)/examples/fail2ban/filter.conf

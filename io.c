@@ -44,6 +44,40 @@ static volatile sig_atomic_t signal_flag;
 
 static int	saved_flags[2] = { -1, -1 };
 
+static ssize_t
+fd_read(void *buf, size_t len)
+{
+	return read(0, buf, len);
+}
+
+static ssize_t
+fd_write(const void *buf, size_t len)
+{
+	return write(1, buf, len);
+}
+
+static const struct io_transport fd_transport = { fd_read, fd_write };
+static const struct io_transport *transport = &fd_transport;
+
+void
+io_set_transport(const struct io_transport *t)
+{
+	transport = t != NULL ? t : &fd_transport;
+}
+
+/*
+ * Forgets input read but not yet used: after STLS, bytes the client sent
+ * in plaintext behind the command must never be read as commands inside
+ * TLS (CVE-2011-0411).
+ */
+void
+io_discard_input(void)
+{
+	explicit_bzero(in_buf, sizeof(in_buf));
+	in_start = in_end = 0;
+	in_discarding = 0;
+}
+
 /*
  * Non-blocking descriptors let poll() bound every wait, writes included: a
  * blocking write to a client that stopped reading would never return.
@@ -81,6 +115,13 @@ void
 io_set_deadline(int sec)
 {
 	deadline_at = sec > 0 ? now_msec() + sec * 1000LL : 0;
+}
+
+/* The deadline on CLOCK_MONOTONIC in milliseconds, or 0: for tls.c. */
+long long
+io_deadline(void)
+{
+	return deadline_at;
 }
 
 /* The descriptors may be shared with the launcher: leave them as found. */
@@ -208,7 +249,7 @@ io_flush(void)
 	while (done < out_len) {
 		if (write_failed)
 			return -1;
-		n = write(1, out_buf + done, out_len - done);
+		n = transport->write(out_buf + done, out_len - done);
 		if (n > 0) {
 			done += (size_t)n;
 			written += (unsigned long long)n;
@@ -317,7 +358,7 @@ fill(void)
 	for (;;) {
 		if (signal_flag)
 			return fail(IO_SIGNAL);
-		n = read(0, in_buf + in_end, sizeof(in_buf) - in_end);
+		n = transport->read(in_buf + in_end, sizeof(in_buf) - in_end);
 		if (n > 0) {
 			in_end += (size_t)n;
 			return 0;

@@ -4,6 +4,8 @@
 #ifndef POP3D_IO_H
 #define POP3D_IO_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 
 enum io_status {
@@ -16,8 +18,21 @@ enum io_status {
 	IO_ERROR		/* read or write failed */
 };
 
+/*
+ * Where bytes go to and come from: fds 0 and 1 by default, a TLS session
+ * after tls.c's handshake.  Each returns what read(2)/write(2) would, with
+ * errno EAGAIN when it must wait.
+ */
+struct io_transport {
+	ssize_t	(*read)(void *buf, size_t len);
+	ssize_t	(*write)(const void *buf, size_t len);
+};
+
 void		io_init(int timeout_sec);
 void		io_set_deadline(int sec);
+long long	io_deadline(void);
+void		io_set_transport(const struct io_transport *transport);
+void		io_discard_input(void);
 void		io_restore(void);
 enum io_status	io_read_line(char *line, size_t size, size_t *len_r);
 int		io_write(const void *data, size_t len);

@@ -221,6 +221,37 @@
  */
 #define INDEX_DIR_DEFAULT		"/var/cache/pop3d"
 
+/*
+ * TLS (tls.c).  The default policy is Mozilla's "intermediate" profile
+ * narrowed to what the issue allows: TLS 1.2 and 1.3, ECDHE key exchange
+ * (no RSA key transport, no finite-field DHE), AEAD ciphers only, the
+ * server's order; --tls-priority replaces it, and tls.c checks every
+ * handshake against the same rules whatever the string says.
+ */
+#define TLS_PRIORITY_DEFAULT	"SECURE128:-VERS-ALL:+VERS-TLS1.3:" \
+	"+VERS-TLS1.2:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:-CIPHER-ALL:" \
+	"+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:" \
+	"-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:+GROUP-SECP384R1:" \
+	"%SERVER_PRECEDENCE"
+/* Certificate and key files: a chain of a few certificates is ~10 KiB. */
+#define TLS_FILE_MAX		(64L * 1024)
+#define TLS_CHAIN_MAX		8
+/*
+ * Signatures the key process makes per connection: one handshake makes
+ * one (TLS 1.3 CertificateVerify or TLS 1.2 ServerKeyExchange), and there
+ * is no renegotiation.
+ */
+#define TLS_SIGNATURES_MAX	1
+/* An RSA-8192 signature; a request is the algorithm and the signed data. */
+#define TLS_SIGNATURE_MAX	1024
+#define TLS_SIGN_REQUEST_MAX	(4 + 1 + 512)
+/* "tls=implicit version=TLS1.3 cipher=CHACHA20-POLY1305", for the log. */
+#define TLS_INFO_MAX		96
+/* The relay's buffer each way: one TLS record. */
+#define TLS_RELAY_BYTES		(16 * 1024)
+/* The relay outlasts the session's idle timer by this much. */
+#define TLS_RELAY_GRACE_SEC	5
+
 /* System accounts below this uid (Debian's system users) cannot log in. */
 #define MIN_UID_DEFAULT			1000
 

@@ -41,6 +41,7 @@
 #include "sandbox.h"
 #include "update.h"
 #include "util.h"
+#include "tls.h"
 
 #define POP3D_VERSION	"0.1"
 
@@ -71,6 +72,11 @@ struct options {
 	const char	*privsep_user;
 	const char	*chroot_dir;
 	const char	*index_dir;	/* NULL: no index */
+	const char	*tls_cert;	/* NULL: no TLS */
+	const char	*tls_key;
+	const char	*tls_priority;
+	int		 implicit_tls;
+	int		 allow_plaintext_auth;
 	uid_t		 min_uid;
 	int		 timeout_sec;
 	int		 login_timeout_sec;
@@ -94,6 +100,10 @@ struct session {
 	char		 rip[64];	/* the client's address, for logs */
 	char		 log_user[4 * USER_NAME_MAX + 1];
 	int		 monitor_fd;	/* privsep.c's monitor, or -1 */
+	const struct tls_chain *tls_chain;	/* read at start, or NULL */
+	int		 tls_on;	/* the client talks TLS now */
+	int		 tls_refused;	/* the monitor could not start it */
+	struct tls_info	 tls_info;	/* for the login line */
 	struct mailbox	 mb;
 	size_t		 live_count;	/* messages not marked deleted */
 	off_t		 live_octets;
@@ -506,15 +516,35 @@ send_message(struct session *s, size_t i, int top, uint64_t max_body_lines,
 
 /* ---- Commands --------------------------------------------------------- */
 
+/*
+ * With a certificate and without --allow-plaintext-auth, no password may
+ * cross before TLS: USER and AUTH are refused, and not listed.
+ */
+static int
+plaintext_refused(const struct session *s)
+{
+	return s->opt->tls_cert != NULL && !s->tls_on &&
+	    !s->opt->allow_plaintext_auth;
+}
+
 static int
 cmd_capa(struct session *s, struct command *c)
 {
-	(void)s;
+	int login = !plaintext_refused(s);
+	int stls = s->opt->tls_cert != NULL && !s->tls_on &&
+	    s->state == STATE_AUTHORIZATION;
+
 	if (c->nargs != 0)
 		return reply_bad(s, reply_syntax);
-	/* RFC 2449 section 5: the same list in both states. */
-	return reply("+OK Capability list follows.\r\nTOP\r\nUIDL\r\nUSER\r\n"
-	    "SASL PLAIN\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\n.");
+	/*
+	 * RFC 2449 section 5 lets the list change with the state; it changes
+	 * only with TLS: STLS until TLS is on, logins once they are allowed.
+	 */
+	if (reply("+OK Capability list follows.\r\nTOP\r\nUIDL") == -1 ||
+	    (login && reply("USER\r\nSASL PLAIN") == -1) ||
+	    (stls && reply("STLS") == -1))
+		return -1;
+	return reply("RESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\n.");
 }
 
 static int
@@ -547,9 +577,14 @@ cmd_quit(struct session *s, struct command *c)
 	return reply("+OK Bye.");
 }
 
+static const char reply_tls_required[] = "-ERR [AUTH] TLS is required: send "
+    "STLS first.";
+
 static int
 cmd_user(struct session *s, struct command *c)
 {
+	if (plaintext_refused(s))
+		return reply_bad(s, reply_tls_required);
 	if (s->had_user)
 		return reply_bad(s, reply_state);
 	if (c->nargs != 1)
@@ -671,8 +706,9 @@ start_transaction(struct session *s, const struct account *a)
 	s->state = STATE_TRANSACTION;
 	s->bad_commands = 0;
 	syslog(LOG_INFO, "login: rip=%s user=%s messages=%zu octets=%lld "
-	    "index=%s", s->rip, s->log_user, s->live_count,
-	    (long long)s->live_octets, index_use_name(s->mb.index_use));
+	    "index=%s %s", s->rip, s->log_user, s->live_count,
+	    (long long)s->live_octets, index_use_name(s->mb.index_use),
+	    s->tls_on ? s->tls_info.text : "tls=none");
 	return io_reply("+OK Logged in, %zu messages (%lld octets).",
 	    s->live_count, (long long)s->live_octets);
 }
@@ -698,11 +734,23 @@ hand_over(struct session *s)
 	char input[IN_BUFFER_BYTES];
 	size_t len;
 
+	int plain_fd;
+
 	if (io_flush() == -1)
 		return -1;
 	len = io_take_input(input, sizeof(input));
-	if (privsep_handover(s->monitor_fd, input, len) == -1)
-		return -1;
+	if (!s->tls_on) {
+		if (privsep_handover(s->monitor_fd, input, len) == -1)
+			return -1;
+	} else {
+		/* This process keeps the TLS session: it relays until the end. */
+		if (privsep_handover_tls(s->monitor_fd, input, len,
+		    &plain_fd) == -1)
+			return -1;
+		(void)tls_relay(plain_fd, s->opt->timeout_sec);
+		(void)close(plain_fd);
+	}
+	explicit_bzero(input, sizeof(input));
 	s->state = STATE_DONE;
 	s->ending = END_HANDOVER;
 	return 0;
@@ -819,6 +867,8 @@ cmd_auth(struct session *s, struct command *c)
 	size_t len = 0;
 	int r;
 
+	if (plaintext_refused(s))
+		return reply_bad(s, reply_tls_required);
 	/* RFC 1734 clients send a bare AUTH to learn the mechanisms. */
 	if (c->nargs == 0)
 		return reply("+OK Mechanisms follow.\r\nPLAIN\r\n.");
@@ -853,6 +903,59 @@ cmd_auth(struct session *s, struct command *c)
 	r = login(s, password);
 	explicit_bzero(password, sizeof(password));
 	return r;
+}
+
+/*
+ * TLS on the connection (for STLS, or from the first byte for implicit
+ * TLS): the monitor's signer checks the key, the handshake runs, and only
+ * then may a password cross.  -1 when the connection must close.
+ */
+static int
+start_tls(struct session *s, const char *mode)
+{
+	char error[256];
+
+	if (tls_server_start(s->tls_chain, s->opt->tls_priority,
+	    s->monitor_fd, s->opt->timeout_sec, mode, &s->tls_info, error,
+	    sizeof(error)) == -1) {
+		syslog(LOG_NOTICE, "rip=%s: TLS (%s): %s: closing", s->rip,
+		    mode, error);
+		return -1;
+	}
+	if (privsep_tls_done(s->monitor_fd, &s->tls_info) == -1)
+		return -1;
+	s->tls_on = 1;
+	return 0;
+}
+
+/* STLS (RFC 2595 section 4). */
+static int
+cmd_stls(struct session *s, struct command *c)
+{
+	if (c->nargs != 0)
+		return reply_bad(s, reply_syntax);
+	if (s->tls_on)
+		return reply_bad(s, reply_state);
+	/* The monitor starts a signer once per connection, and said why not. */
+	if (s->tls_refused || privsep_tls_start(s->monitor_fd) == -1) {
+		s->tls_refused = 1;
+		return reply("-ERR [SYS/PERM] TLS unavailable, contact your "
+		    "administrator.");
+	}
+	if (reply("+OK Begin TLS negotiation.") == -1 || io_flush() == -1)
+		return -1;
+	/* Sent behind STLS in plaintext: never a command (CVE-2011-0411). */
+	io_discard_input();
+	if (start_tls(s, "stls") == -1) {
+		s->state = STATE_DONE;
+		s->ending = END_ERROR;
+		return -1;
+	}
+	/* RFC 2595 section 4: nothing learned before TLS is kept. */
+	s->have_user = 0;
+	explicit_bzero(s->user, sizeof(s->user));
+	s->bad_commands = 0;
+	return 0;
 }
 
 static int
@@ -1134,6 +1237,7 @@ static const struct command_entry commands[] = {
 	{ "USER", 1, 0, cmd_user },
 	{ "PASS", 1, 0, cmd_pass },
 	{ "AUTH", 1, 0, cmd_auth },
+	{ "STLS", 1, 0, cmd_stls },
 	{ "QUIT", 1, 1, cmd_quit },
 	{ "CAPA", 1, 1, cmd_capa },
 	{ "STAT", 0, 1, cmd_stat },
@@ -1166,8 +1270,12 @@ dispatch(struct session *s, char *line, size_t len)
 			e = &commands[i];
 			break;
 		}
-	if (e == NULL)
+	/* Without a certificate STLS is what it always was: unknown. */
+	if (e == NULL || (e->run == cmd_stls && s->opt->tls_cert == NULL))
 		return reply_bad(s, "-ERR Unknown command.");
+	/* STLS only before USER (RFC 2595 section 4). */
+	if (e->run == cmd_stls && s->had_user)
+		return reply_bad(s, reply_state);
 	allowed = s->state == STATE_TRANSACTION ? e->in_transaction :
 	    e->in_authorization;
 	if (!allowed) {
@@ -1311,6 +1419,8 @@ usage(FILE *fp)
 	    "             [--chroot=dir] [--min-uid=uid]\n"
 	    "             [--trust-env-address] [--index-dir=dir|none]\n"
 	    "             [--proxy-protocol=v1|v2|any --proxy-from=net[,net...]]\n"
+	    "             [--tls-cert=file --tls-key=file [--implicit-tls]\n"
+	    "             [--allow-plaintext-auth] [--tls-priority=string]]\n"
 	    "       pop3d --recover mailbox\n");
 }
 
@@ -1354,6 +1464,11 @@ parse_options(int argc, char *argv[], struct options *opt)
 		{ "proxy-protocol", required_argument, NULL, 'P' },
 		{ "proxy-from", required_argument, NULL, 'F' },
 		{ "login-timeout", required_argument, NULL, 'L' },
+		{ "tls-cert", required_argument, NULL, 'c' },
+		{ "tls-key", required_argument, NULL, 'k' },
+		{ "tls-priority", required_argument, NULL, 'p' },
+		{ "implicit-tls", no_argument, NULL, 'i' },
+		{ "allow-plaintext-auth", no_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 }
 	};
 	uint64_t v;
@@ -1365,6 +1480,7 @@ parse_options(int argc, char *argv[], struct options *opt)
 	opt->chroot_dir = PRIVSEP_CHROOT_DIR;
 	opt->index_dir = INDEX_DIR_DEFAULT;
 	opt->min_uid = MIN_UID_DEFAULT;
+	opt->tls_priority = TLS_PRIORITY_DEFAULT;
 	while ((ch = getopt_long(argc, argv, "df:m:t:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
@@ -1445,6 +1561,21 @@ parse_options(int argc, char *argv[], struct options *opt)
 				return -1;
 			}
 			break;
+		case 'c':
+			opt->tls_cert = optarg;
+			break;
+		case 'k':
+			opt->tls_key = optarg;
+			break;
+		case 'p':
+			opt->tls_priority = optarg;
+			break;
+		case 'i':
+			opt->implicit_tls = 1;
+			break;
+		case 'a':
+			opt->allow_plaintext_auth = 1;
+			break;
 		default:
 			usage(stderr);
 			return -1;
@@ -1452,6 +1583,12 @@ parse_options(int argc, char *argv[], struct options *opt)
 	}
 	if (optind != argc) {
 		usage(stderr);
+		return -1;
+	}
+	if ((opt->tls_cert == NULL) != (opt->tls_key == NULL) ||
+	    (opt->implicit_tls && opt->tls_cert == NULL)) {
+		(void)fprintf(stderr, "pop3d: TLS needs both --tls-cert and "
+		    "--tls-key\n");
 		return -1;
 	}
 	return check_proxy_options(opt);
@@ -1530,17 +1667,21 @@ start_privsep(struct session *s, const struct options *opt)
 	config.rip_size = sizeof(s->rip);
 	config.proxy = opt->proxy_mode != PROXY_OFF;
 	config.login_timeout_sec = opt->login_timeout_sec;
+	config.tls_chain = s->tls_chain;
+	config.tls_key_file = opt->tls_key;
+	config.tls_required = opt->tls_cert != NULL && !opt->allow_plaintext_auth;
 	if (privsep_start(&config, &split) == -1)
 		return -1;
 	s->monitor_fd = split.monitor_fd;
+	/* The greeting is main()'s, after implicit TLS. */
 	if (split.role == PRIVSEP_PRELOGIN) {
-		if (session_proxy(s) == -1) {
+		if (session_proxy(s) == -1)
 			s->state = STATE_DONE;
-			return 0;
-		}
-		return reply("+OK POP3 server ready.");
+		return 0;
 	}
 	s->index_dir = split.index_dir;
+	s->tls_on = split.tls;
+	s->tls_info = split.tls_info;
 	/* The session: the user now, with the input read ahead. */
 	if (setup_process() == -1) {
 		syslog(LOG_ERR, "session: %s", strerror(errno));
@@ -1556,9 +1697,11 @@ start_privsep(struct session *s, const struct options *opt)
 
 /* The reply of a process that could not set itself up; exits 1. */
 static int
-server_unavailable(void)
+server_unavailable(const struct options *opt)
 {
-	(void)reply("-ERR [SYS/TEMP] Server unavailable.");
+	/* Under implicit TLS a plaintext reply would be noise to a client. */
+	if (!opt->implicit_tls)
+		(void)reply("-ERR [SYS/TEMP] Server unavailable.");
 	(void)io_flush();
 	return 1;
 }
@@ -1566,6 +1709,7 @@ server_unavailable(void)
 int
 main(int argc, char *argv[])
 {
+	static struct tls_chain chain;
 	struct session s;
 	struct options opt;
 
@@ -1605,20 +1749,43 @@ main(int argc, char *argv[])
 	}
 	io_init(opt.timeout_sec);
 	io_set_deadline(opt.login_timeout_sec);
+	if (opt.tls_cert != NULL && geteuid() != 0) {
+		/* Only the monitor's signer may hold the key: no TLS without. */
+		syslog(LOG_ERR, "TLS needs privilege separation: start pop3d "
+		    "as root");
+		if (!opt.implicit_tls)
+			(void)reply("-ERR [SYS/PERM] Server unavailable.");
+		(void)io_flush();
+		return 1;
+	}
+	/* The chain is public; the key is read only by the signer. */
+	if (opt.tls_cert != NULL) {
+		(void)tls_chain_read(opt.tls_cert, &chain);
+		s.tls_chain = &chain;
+	}
 	if (setup_process() == -1 || auth_init() == -1) {
 		syslog(LOG_ERR, "cannot set up the process: %s",
 		    strerror(errno));
-		return server_unavailable();
+		return server_unavailable(&opt);
 	}
 	/* privsep.c has logged what was wrong: errno may be stale here. */
 	if (geteuid() == 0 && start_privsep(&s, &opt) == -1) {
 		syslog(LOG_ERR, "cannot set up the process");
-		return server_unavailable();
+		return server_unavailable(&opt);
 	}
-	if (s.monitor_fd == -1 && (session_proxy(&s) == -1 ||
-	    reply("+OK POP3 server ready.") == -1))
+	if (s.monitor_fd == -1 && session_proxy(&s) == -1)
+		s.state = STATE_DONE;
+	/* RFC 8314: implicit TLS from the first byte, or nothing at all. */
+	if (s.state == STATE_AUTHORIZATION && opt.implicit_tls &&
+	    (privsep_tls_start(s.monitor_fd) == -1 ||
+	    start_tls(&s, "implicit") == -1))
+		return 1;
+	if (s.state == STATE_AUTHORIZATION &&
+	    reply("+OK POP3 server ready.") == -1)
 		s.state = STATE_DONE;
 	session_run(&s);
+	if (s.ending != END_HANDOVER)
+		tls_close();
 	io_restore();
 	if (s.log_user[0] != '\0' && s.mb.spool.path[0] != '\0')
 		syslog(LOG_INFO, "logout: rip=%s user=%s retrieved=%zu "

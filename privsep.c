@@ -32,8 +32,15 @@
  *                       it (a setgid helper would not work under
  *                       NoNewPrivileges).
  *
- * A TLS layer would terminate in the pre-login child, which would then stay
- * and relay plain POP3 to the session instead of handing over the socket.
+ * With TLS (tls.c) the pre-login child does the handshake and asks the
+ * login monitor for the one signature it needs; the login monitor forwards
+ * the request to a short-lived signer, its own child and the only process
+ * that reads the key (the monitor, which forks the session, never does).
+ * After a login over TLS the pre-login child stays, in its box, as a relay
+ * between the client's TLS session and the user's session: the login
+ * monitor makes a socket pair, gives one end to the pre-login child and
+ * the other to the monitor for the session's fds 0 and 1, and stays until
+ * the session is over to end the relay's process group then.
  *
  * Trusts: nothing that arrives from the pre-login child or the session;
  * every message is checked for type, length and descriptors, and one that
@@ -69,6 +76,7 @@
 #include "index.h"
 #include "privsep.h"
 #include "sandbox.h"
+#include "tls.h"
 
 enum msg_type {
 	MSG_AUTH = 1,		/* name NUL password NUL */
@@ -79,7 +87,11 @@ enum msg_type {
 	MSG_JOURNAL_CREATE,	/* the reply carries the journal's fd */
 	MSG_JOURNAL_REMOVE,
 	MSG_CLIENT_ADDRESS,	/* from a PROXY header: address NUL */
-	MSG_ACCOUNT		/* login monitor to monitor: who logged in */
+	MSG_ACCOUNT,		/* login monitor to monitor: who logged in */
+	MSG_TLS_START,		/* the reply says whether the key is usable */
+	MSG_TLS_SIGN,		/* algorithm, kind, data; the signature */
+	MSG_TLS_DONE,		/* the handshake is over: text for the log */
+	MSG_RELAY		/* login monitor to monitor: the relay's socket */
 };
 
 /* Replies to MSG_AUTH. */
@@ -439,10 +451,84 @@ privsep_client_address(int fd, const char *address)
 	return send_msg(fd, &m, NULL, 0);
 }
 
+/*
+ * With TLS the pre-login process stays after the hand-over: the login
+ * monitor's reply carries the socket to relay the session's plaintext
+ * over (the one descriptor the pre-login process ever receives).
+ */
+int
+privsep_handover_tls(int fd, const char *input, size_t len, int *plain_fd_r)
+{
+	struct msg m;
+
+	*plain_fd_r = -1;
+	if (privsep_handover(fd, input, len) == -1 ||
+	    recv_msg(fd, &m, plain_fd_r) != 0)
+		return -1;
+	if (m.type != MSG_HANDOVER || *plain_fd_r == -1) {
+		if (*plain_fd_r != -1)
+			(void)close(*plain_fd_r);
+		*plain_fd_r = -1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Asks whether TLS can start: the signer reads and checks the key then. */
+int
+privsep_tls_start(int fd)
+{
+	return request(fd, MSG_TLS_START, NULL) == 0 ? 0 : -1;
+}
+
+/* kind: 'd' the message itself, 'h' its digest (see tls.c). */
+int
+privsep_tls_sign(int fd, uint32_t algorithm, char kind, const void *data,
+    size_t len, void *signature, size_t size, size_t *len_r)
+{
+	struct msg m;
+
+	memset(&m, 0, MSG_HEADER);
+	m.type = MSG_TLS_SIGN;
+	if (len > TLS_SIGN_REQUEST_MAX - sizeof(algorithm) - 1)
+		return -1;
+	memcpy(m.data, &algorithm, sizeof(algorithm));
+	m.data[sizeof(algorithm)] = kind;
+	memcpy(m.data + sizeof(algorithm) + 1, data, len);
+	m.len = (uint32_t)(sizeof(algorithm) + 1 + len);
+	if (send_msg(fd, &m, NULL, 0) == -1 || recv_msg(fd, &m, NULL) != 0 ||
+	    m.type != MSG_TLS_SIGN || m.result != 0 || m.len > size ||
+	    m.len == 0)
+		return -1;
+	memcpy(signature, m.data, m.len);
+	*len_r = m.len;
+	return 0;
+}
+
+/* The handshake is over: no more signatures, and what to log at login. */
+int
+privsep_tls_done(int fd, const struct tls_info *info)
+{
+	struct msg m;
+	size_t len = strlen(info->text);
+
+	memset(&m, 0, MSG_HEADER);
+	m.type = MSG_TLS_DONE;
+	memcpy(m.data, info->text, len);
+	m.len = (uint32_t)len;
+	return send_msg(fd, &m, NULL, 0);
+}
+
 /* ---- The monitor ------------------------------------------------------ */
 
 /* The child the monitor is waiting for, to pass termination signals on. */
 static volatile pid_t current_child;
+/*
+ * After a login over TLS: the login monitor, which stays until the
+ * session is over (it then ends the relay), and the socket to it.
+ */
+static pid_t login_child;
+static int login_fd = -1;
 
 static void
 forward_signal(int sig)
@@ -508,9 +594,17 @@ wait_child(pid_t pid)
 static void
 monitor_exit(int fd, pid_t child, int status)
 {
+	int st;
+
 	(void)close(fd);
 	if (child > 0)
 		wait_child(child);
+	/* Its socket closed, the login monitor ends the relay and exits. */
+	if (login_fd != -1)
+		(void)close(login_fd);
+	while (login_child > 0 && waitpid(login_child, &st, 0) == -1 &&
+	    errno == EINTR)
+		;
 	closelog();
 	exit(status);
 }
@@ -525,6 +619,20 @@ reply(int fd, enum msg_type type, int result, int error, int pass_fd)
 	m.result = result;
 	m.error = error;
 	return send_msg(fd, &m, &pass_fd, pass_fd != -1);
+}
+
+static int
+reply_data(int fd, enum msg_type type, int result, const void *data,
+    size_t len)
+{
+	struct msg m;
+
+	memset(&m, 0, MSG_HEADER);
+	m.type = type;
+	m.result = result;
+	memcpy(m.data, data, len);
+	m.len = (uint32_t)len;
+	return send_msg(fd, &m, NULL, 0);
 }
 
 /*
@@ -597,6 +705,56 @@ monitor_client_address(const struct privsep_config *config,
 }
 
 /*
+ * The TLS requests of the pre-login child: start (once), sign (the signer
+ * limits how often and what), done (the signer is closed, for good).
+ * Returns 0, or -1 for a request out of order.
+ */
+static int
+monitor_tls(const struct privsep_config *config, int fd, struct msg *m,
+    struct privsep_result *result, int *signer, int *started)
+{
+	char error[200], sig[TLS_SIGNATURE_MAX], c;
+	size_t len, i;
+
+	switch (m->type) {
+	case MSG_TLS_START:
+		if (config->tls_chain == NULL || *started)
+			return -1;
+		*started = 1;
+		if (tls_signer_start(config->tls_chain, config->tls_key_file,
+		    signer, error, sizeof(error)) == -1) {
+			syslog(LOG_ERR, "rip=%s: TLS unavailable: %s",
+			    config->rip, error);
+			return reply(fd, MSG_TLS_START, -1, EPERM, -1);
+		}
+		return reply(fd, MSG_TLS_START, 0, 0, -1);
+	case MSG_TLS_SIGN:
+		if (!*started || result->tls || m->len > TLS_SIGN_REQUEST_MAX)
+			return -1;
+		if (tls_signer_sign(*signer, m->data, m->len, sig,
+		    sizeof(sig), &len) == -1)
+			return reply(fd, MSG_TLS_SIGN, -1, EPERM, -1);
+		return reply_data(fd, MSG_TLS_SIGN, 0, sig, len);
+	case MSG_TLS_DONE:
+		if (!*started || result->tls || m->len >= TLS_INFO_MAX)
+			return -1;
+		tls_signer_stop(signer);
+		/* Text for the session's log line: printable, no '%'. */
+		for (i = 0; i < m->len; i++) {
+			c = m->data[i];
+			if (c < 0x20 || c >= 0x7f || c == '%')
+				c = '?';
+			result->tls_info.text[i] = c;
+		}
+		result->tls_info.text[m->len] = '\0';
+		result->tls = 1;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/*
  * Checks names and passwords until one is good (returns 0 with the account
  * and the input read ahead), the pre-login child gives up or fails too
  * often (returns -1), or sends what it never would unless compromised
@@ -604,13 +762,13 @@ monitor_client_address(const struct privsep_config *config,
  */
 static int
 monitor_login(const struct privsep_config *config, int fd,
-    struct privsep_result *result)
+    struct privsep_result *result, int *signer)
 {
 	struct msg m;
 	struct timespec start;
 	const char *name, *password;
 	size_t nl;
-	int failures = 0, r, first = 1;
+	int failures = 0, r, first = 1, started = 0;
 
 	if (clock_gettime(CLOCK_MONOTONIC, &start) == -1)
 		return -2;
@@ -632,6 +790,24 @@ monitor_login(const struct privsep_config *config, int fd,
 			return -2;
 		}
 		first = 0;
+		if (m.type == MSG_TLS_START || m.type == MSG_TLS_SIGN ||
+		    m.type == MSG_TLS_DONE) {
+			if (monitor_tls(config, fd, &m, result, signer,
+			    &started) == 0)
+				continue;
+			syslog(LOG_ERR, "rip=%s: TLS request out of order "
+			    "from the pre-login process: ending the "
+			    "connection", config->rip);
+			return -2;
+		}
+		/* The monitor refuses a plaintext login too, not only pop3d.c. */
+		if (m.type == MSG_AUTH && config->tls_required && !result->tls) {
+			explicit_bzero(&m, sizeof(m));
+			syslog(LOG_ERR, "rip=%s: login before TLS from the "
+			    "pre-login process: ending the connection",
+			    config->rip);
+			return -2;
+		}
 		if (m.type != MSG_AUTH || m.len < 2 ||
 		    m.data[m.len - 1] != '\0' ||
 		    (nl = strnlen(m.data, m.len)) >= m.len - 1 ||
@@ -655,6 +831,8 @@ monitor_login(const struct privsep_config *config, int fd,
 		    failures >= AUTH_FAILURES_MAX)
 			return -1;
 	}
+	/* No signing after login, whatever happened to the handshake. */
+	tls_signer_stop(signer);
 	if (reply(fd, MSG_AUTH, AUTH_OK, 0, -1) == -1)
 		return -1;
 	if (prelogin_wait(config, fd, &start) == -1)
@@ -871,7 +1049,7 @@ drop_client_fds(void)
  */
 static void
 monitor_session(const struct privsep_config *config,
-    struct privsep_result *result)
+    struct privsep_result *result, int relay_fd)
 {
 	char path[MAILBOX_PATH_MAX];
 	int sv[2];
@@ -905,6 +1083,15 @@ monitor_session(const struct privsep_config *config,
 	}
 	if (pid == 0) {
 		(void)close(sv[0]);
+		/* Over TLS the session's client is the relay's plain socket. */
+		if (relay_fd != -1 && (dup2(relay_fd, 0) == -1 ||
+		    dup2(relay_fd, 1) == -1 || close(relay_fd) == -1)) {
+			syslog(LOG_ERR, "session: cannot take the relay's "
+			    "socket: %s", strerror(errno));
+			_exit(1);
+		}
+		if (login_fd != -1)
+			(void)close(login_fd);
 		if (hostile("session-memory"))
 			hostile_memory_scan();
 		result->role = PRIVSEP_SESSION;
@@ -912,6 +1099,8 @@ monitor_session(const struct privsep_config *config,
 		return;
 	}
 	(void)close(sv[1]);
+	if (relay_fd != -1)
+		(void)close(relay_fd);
 	current_child = pid;
 	drop_client_fds();
 	if (path[0] != '\0')
@@ -922,11 +1111,13 @@ monitor_session(const struct privsep_config *config,
 /*
  * The login monitor's result for the original process, three messages:
  * the client's address (a PROXY header may have changed it, for the
- * session's logs), the account, and the input read ahead.
+ * session's logs), the account, and the input read ahead; after a login
+ * over TLS a fourth, MSG_RELAY, with the text for the login line and the
+ * relay's plain socket (relay_fd), announced by the hand-over's result.
  */
 static int
 send_login(int fd, const struct privsep_config *config,
-    const struct privsep_result *result)
+    const struct privsep_result *result, int relay_fd)
 {
 	struct msg m;
 	size_t len = strlen(config->rip) + 1;
@@ -946,20 +1137,33 @@ send_login(int fd, const struct privsep_config *config,
 	if (r == -1)
 		return -1;
 	m.type = MSG_HANDOVER;
+	m.result = relay_fd != -1;
 	m.len = (uint32_t)result->input_len;
 	memcpy(m.data, result->input, result->input_len);
 	r = send_msg(fd, &m, NULL, 0);
 	explicit_bzero(&m, sizeof(m));
-	return r;
+	if (r == -1 || relay_fd == -1)
+		return r;
+	memset(&m, 0, MSG_HEADER);
+	m.type = MSG_RELAY;
+	m.len = (uint32_t)strlen(result->tls_info.text);
+	memcpy(m.data, result->tls_info.text, m.len);
+	return send_msg(fd, &m, &relay_fd, 1);
 }
 
-/* 0 with the address, the account and the input, or -1: no login. */
+/*
+ * 0 with the address, the account and the input (and over TLS the relay's
+ * socket in *relay_fd_r, the only descriptor the monitor ever accepts from
+ * the login monitor, and only on MSG_RELAY), or -1: no login.
+ */
 static int
 receive_login(const struct privsep_config *config, int fd,
-    struct privsep_result *result)
+    struct privsep_result *result, int *relay_fd_r)
 {
 	struct msg m;
+	int relayed;
 
+	*relay_fd_r = -1;
 	if (recv_msg(fd, &m, NULL) != 0 || m.type != MSG_CLIENT_ADDRESS ||
 	    m.len < 1 || m.len > config->rip_size ||
 	    m.data[m.len - 1] != '\0')
@@ -978,6 +1182,21 @@ receive_login(const struct privsep_config *config, int fd,
 		return -1;
 	memcpy(result->input, m.data, m.len);
 	result->input_len = m.len;
+	relayed = m.result;
+	if (relayed == 0)
+		return 0;
+	if (relayed != 1 || config->tls_chain == NULL ||
+	    recv_msg(fd, &m, relay_fd_r) != 0 || m.type != MSG_RELAY ||
+	    *relay_fd_r == -1 || m.len >= sizeof(result->tls_info.text) ||
+	    memchr(m.data, '\0', m.len) != NULL) {
+		if (*relay_fd_r != -1)
+			(void)close(*relay_fd_r);
+		*relay_fd_r = -1;
+		return -1;
+	}
+	memcpy(result->tls_info.text, m.data, m.len);
+	result->tls_info.text[m.len] = '\0';
+	result->tls = 1;
 	return 0;
 }
 
@@ -1012,6 +1231,67 @@ end_prelogin(const struct privsep_config *config, pid_t pid)
 	    si.si_status == SIGSYS)
 		syslog(LOG_ERR, "rip=%s: the pre-login process made a system "
 		    "call outside its allowlist and was killed", config->rip);
+}
+
+/*
+ * Waits until the monitor closes its end of parent, which it does when
+ * the session is over (or it is gone).
+ */
+static void
+wait_session_end(int parent)
+{
+	struct pollfd pfd;
+	char c;
+
+	for (;;) {
+		pfd.fd = parent;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		/* The monitor sends nothing: anything but the end is an end. */
+		if (recv(parent, &c, 1, MSG_DONTWAIT) == -1 &&
+		    (errno == EAGAIN || errno == EINTR))
+			continue;
+		return;
+	}
+}
+
+/*
+ * After a login over TLS: the pre-login child stays as the relay between
+ * the client's TLS session and the user's (tls.c).  The login monitor
+ * makes the plaintext socket pair, sends one end to the pre-login child
+ * (root to the pre-login child: the other way never carries a descriptor)
+ * and the other to the monitor, for the session's fds 0 and 1.  Then it
+ * waits for the session to be over: the relay ends on the end of either
+ * side, and what is left of its process group is killed then, so that
+ * nothing of it outlives the connection.
+ */
+static void
+relay_start(const struct privsep_config *config, int fd, int parent,
+    pid_t pid, struct privsep_result *result)
+{
+	int pv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pv) == -1) {
+		syslog(LOG_ERR, "socketpair: %s", strerror(errno));
+		explicit_bzero(result, sizeof(*result));
+		end_prelogin(config, pid);
+		return;
+	}
+	if (reply(fd, MSG_HANDOVER, 0, 0, pv[0]) == -1)
+		syslog(LOG_ERR, "rip=%s: the relay is gone", config->rip);
+	(void)close(pv[0]);
+	(void)close(fd);
+	if (send_login(parent, config, result, pv[1]) == -1)
+		syslog(LOG_ERR, "rip=%s: the monitor is gone", config->rip);
+	(void)close(pv[1]);
+	explicit_bzero(result, sizeof(*result));
+	wait_session_end(parent);
+	end_prelogin(config, pid);
 }
 
 /*
@@ -1076,7 +1356,7 @@ login_monitor(const struct privsep_config *config, int parent, int root,
     const struct account *prelogin, struct privsep_result *result)
 {
 	const char *reason;
-	int sv[2], r;
+	int sv[2], r, signer = -1;
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
@@ -1104,7 +1384,7 @@ login_monitor(const struct privsep_config *config, int parent, int root,
 			    "privileges");
 			_exit(1);
 		}
-		if (sandbox_prelogin() == -1) {
+		if (sandbox_prelogin(config->tls_chain != NULL) == -1) {
 			syslog(LOG_ERR, "pre-login process: cannot set its "
 			    "limits and system call filter: %s",
 			    strerror(errno));
@@ -1118,13 +1398,18 @@ login_monitor(const struct privsep_config *config, int parent, int root,
 	(void)close(root);
 	current_child = pid;
 	drop_client_fds();
-	r = monitor_login(config, sv[0], result);
+	r = monitor_login(config, sv[0], result, &signer);
+	tls_signer_stop(&signer);
 	if (r == -2)
 		(void)kill(pid, SIGKILL);
+	if (r == 0 && result->tls) {
+		relay_start(config, sv[0], parent, pid, result);
+		monitor_exit(parent, -1, 0);
+	}
 	end_prelogin(config, pid);
 	(void)close(sv[0]);
 	if (r == 0)
-		(void)send_login(parent, config, result);
+		(void)send_login(parent, config, result, -1);
 	explicit_bzero(result, sizeof(*result));
 	monitor_exit(parent, -1, 0);
 }
@@ -1146,7 +1431,7 @@ privsep_start(const struct privsep_config *config,
     struct privsep_result *result)
 {
 	struct account prelogin;
-	int sv[2], r, root;
+	int sv[2], r, root, relay_fd;
 	pid_t pid;
 
 	memset(result, 0, sizeof(*result));
@@ -1172,11 +1457,18 @@ privsep_start(const struct privsep_config *config,
 	(void)close(sv[1]);
 	(void)close(root);
 	current_child = pid;
-	r = receive_login(config, sv[0], result);
-	wait_child(pid);
+	r = receive_login(config, sv[0], result, &relay_fd);
+	/* Closed first: a login monitor that waits for it must see it go. */
 	if (r == -1)
-		monitor_exit(sv[0], -1, 0);
-	(void)close(sv[0]);
-	monitor_session(config, result);
+		monitor_exit(sv[0], pid, 0);
+	if (relay_fd == -1) {
+		wait_child(pid);
+		(void)close(sv[0]);
+	} else {
+		/* It stays until the session is over, to end the relay. */
+		login_child = pid;
+		login_fd = sv[0];
+	}
+	monitor_session(config, result, relay_fd);
 	return 0;
 }

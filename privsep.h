@@ -5,10 +5,12 @@
 #define POP3D_PRIVSEP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "auth.h"
 #include "mailbox.h"
 #include "params.h"
+#include "tls.h"
 
 struct privsep_config {
 	const char		*user;		/* pre-login user; NULL: default */
@@ -21,6 +23,9 @@ struct privsep_config {
 	/* --proxy-protocol: the pre-login child may send the client's address */
 	int			 proxy;
 	int			 login_timeout_sec;
+	const struct tls_chain	*tls_chain;	/* NULL: no TLS */
+	const char		*tls_key_file;
+	int			 tls_required;	/* no login before TLS */
 };
 
 enum privsep_role {
@@ -35,6 +40,8 @@ struct privsep_result {
 	const char		*index_dir;	/* NULL: the monitor refused it */
 	char			input[IN_BUFFER_BYTES];	/* pipelined input */
 	size_t			input_len;
+	int			tls;		/* the pre-login relays */
+	struct tls_info		tls_info;		/* PRIVSEP_SESSION */
 };
 
 int	privsep_start(const struct privsep_config *config,
@@ -42,6 +49,13 @@ int	privsep_start(const struct privsep_config *config,
 int	privsep_login(int monitor_fd, const char *name, char *password);
 int	privsep_handover(int monitor_fd, const char *input, size_t len);
 int	privsep_client_address(int monitor_fd, const char *address);
+int	privsep_handover_tls(int monitor_fd, const char *input, size_t len,
+	    int *plain_fd_r);
+int	privsep_tls_start(int monitor_fd);
+int	privsep_tls_sign(int monitor_fd, uint32_t algorithm, char kind,
+	    const void *data, size_t len, void *signature, size_t size,
+	    size_t *len_r);
+int	privsep_tls_done(int monitor_fd, const struct tls_info *info);
 
 extern const struct spool_ops privsep_spool;
 

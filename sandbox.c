@@ -7,7 +7,8 @@
  * so it is the one an attacker is most likely to take over.  It gets the
  * narrowest box: it cannot create a process (RLIMIT_NPROC 0, and clone is
  * not on its list), open or receive a descriptor (RLIMIT_NOFILE 1: poll()
- * needs one slot), grow a file (RLIMIT_FSIZE 0, unless its standard output
+ * needs one slot; with TLS, one free slot for the relay's socket, the one
+ * descriptor the login monitor sends it), grow a file (RLIMIT_FSIZE 0, unless its standard output
  * or error is a file, as when pop3d -d is run by hand into one: then the
  * replies and log lines must reach it, and the file is the administrator's
  * choice), gain privileges through
@@ -31,9 +32,11 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <seccomp.h>
 #include <stddef.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "params.h"
 #include "sandbox.h"
@@ -95,6 +98,12 @@ static const int prelogin_calls[] = {
 	SCMP_SYS(exit_group)
 };
 
+/* With a certificate configured, for TLS and its relay (tls.c). */
+static const int prelogin_tls_calls[] = {
+	SCMP_SYS(getrandom),		/* GnuTLS's key shares and nonces */
+	SCMP_SYS(shutdown)		/* the relay passes the client's end on */
+};
+
 /* Calls a library may try on an error path: refused, not fatal. */
 static const int refused_calls[] = {
 	SCMP_SYS(socket),
@@ -154,19 +163,43 @@ load(scmp_filter_ctx ctx)
 	return r < 0 ? -1 : 0;
 }
 
+/*
+ * The descriptor limit of the pre-login process: 1 (poll() on one), or
+ * with relay, room for exactly one more descriptor, the relay's socket,
+ * in the lowest free slot, where the kernel puts a received one (and the
+ * relay's poll() on three needs a limit of at least 3).
+ */
+static rlim_t
+prelogin_files(int relay)
+{
+	int fd;
+
+	if (!relay)
+		return 1;
+	fd = fcntl(0, F_DUPFD_CLOEXEC, 0);
+	if (fd == -1 || close(fd) == -1)
+		return 0;
+	return (rlim_t)fd + 1 < 3 ? 3 : (rlim_t)fd + 1;
+}
+
+/*
+ * relay: the process may become the TLS relay after login, which needs
+ * the relay's socket, getrandom() and shutdown() on top of the rest.
+ */
 int
-sandbox_prelogin(void)
+sandbox_prelogin(int relay)
 {
 	scmp_filter_ctx ctx;
 	struct stat out, err;
+	rlim_t files = prelogin_files(relay);
 
-	if (fstat(1, &out) == -1 || fstat(2, &err) == -1)
+	if (files == 0 || fstat(1, &out) == -1 || fstat(2, &err) == -1)
 		return -1;
 	if (limit(RLIMIT_NPROC, 0) == -1 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0,
 	    0, 0) == -1)
 		return -1;
 	/* Coverage builds: libgcov opens and writes its files at the exit. */
-	if (!SANDBOX_COVERAGE && (limit_files(1) == -1 ||
+	if (!SANDBOX_COVERAGE && (limit_files(files) == -1 ||
 	    (!S_ISREG(out.st_mode) && !S_ISREG(err.st_mode) &&
 	    limit(RLIMIT_FSIZE, 0) == -1)))
 		return -1;
@@ -177,6 +210,8 @@ sandbox_prelogin(void)
 		return -1;
 	if (add_rules(ctx, SCMP_ACT_ALLOW, prelogin_calls,
 	    sizeof(prelogin_calls) / sizeof(prelogin_calls[0])) == -1 ||
+	    (relay && add_rules(ctx, SCMP_ACT_ALLOW, prelogin_tls_calls,
+	    sizeof(prelogin_tls_calls) / sizeof(prelogin_tls_calls[0])) == -1) ||
 	    add_rules(ctx, SANDBOX_COVERAGE ? SCMP_ACT_ALLOW :
 	    SCMP_ACT_ERRNO(EACCES), refused_calls,
 	    sizeof(refused_calls) / sizeof(refused_calls[0])) == -1) {

@@ -4,7 +4,7 @@
 #ifndef POP3D_SANDBOX_H
 #define POP3D_SANDBOX_H
 
-int	sandbox_prelogin(void);
+int	sandbox_prelogin(int relay);
 int	sandbox_session(void);
 
 #endif

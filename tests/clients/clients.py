@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Real POP3 clients against pop3d with a system account.
 
-    clients.py CLIENT [user|debian]
+    clients.py CLIENT [user|debian|stls|pop3s]
 
 As root: a temporary system account (useradd, password by chpasswd, shell
 nologin), a spool under a temporary directory, and pop3d WITHOUT -f (so
@@ -11,6 +11,10 @@ getpwnam/getspnam) started by systemd-socket-activate on 127.0.0.1 with
   debian  Debian's /var/mail layout: directory root:mail 2775, mailbox
           USER:mail 0660 (the dotlock needs group mail: works only with
           privilege separation, where the privileged part makes it).
+  stls    the user layout, pop3d with a certificate from a CA made here
+          (logins refused before STLS); each client verifies it against
+          that CA with its own TLS settings for STLS.
+  pop3s   the same with --implicit-tls (port 995 style).
 Each client runs three times: keep (all four messages saved), keep again
 after one delivery (only the new one), then deleting after another delivery
 (only the new one, which must be gone from the mailbox, the rest byte for
@@ -23,6 +27,7 @@ import os
 import poplib
 import re
 import shutil
+import ssl
 import subprocess
 import sys
 import time
@@ -33,6 +38,29 @@ import harness as h  # noqa: E402
 
 MSGS = h.all_messages()
 BASE, NEW1, NEW2 = MSGS[:4], MSGS[4], MSGS[5]
+
+
+def make_ca(tmp):
+    """A CA and a certificate for 127.0.0.1 and localhost, made with
+    openssl; returns (ca.pem, cert.pem, key.pem)."""
+    d = os.path.join(tmp, "tls")
+    os.mkdir(d, 0o700)
+    run = lambda *a: subprocess.run(["openssl"] + list(a), cwd=d,  # noqa: E731
+                                    check=True, capture_output=True)
+    run("req", "-x509", "-newkey", "ec", "-pkeyopt",
+        "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out",
+        "ca.pem", "-days", "2", "-subj", "/CN=pop3d clients test CA")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem",
+        "-out", "req.pem", "-subj", "/CN=localhost")
+    with open(os.path.join(d, "ext"), "w") as f:
+        f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    run("x509", "-req", "-in", "req.pem", "-CA", "ca.pem", "-CAkey",
+        "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "ext",
+        "-out", "cert.pem")
+    os.chmod(d, 0o755)
+    os.chmod(os.path.join(d, "ca.pem"), 0o644)
+    return tuple(os.path.join(d, n) for n in ("ca.pem", "cert.pem",
+                                              "key.pem"))
 
 
 class Server:
@@ -53,10 +81,18 @@ class Server:
         self.port = h.free_port()
         self.errpath = os.path.join(self.tmp, "pop3d.err")
         self.err = open(self.errpath, "wb")
+        tls = []
+        self.ca = None
+        if variant in ("stls", "pop3s"):
+            self.ca, cert, key = make_ca(self.tmp)
+            tls = ["--tls-cert=" + cert, "--tls-key=" + key]
+            if variant == "pop3s":
+                tls.append("--implicit-tls")
         h.Proc(cl, ["systemd-socket-activate", "-l",
                     "127.0.0.1:%d" % self.port, "--inetd", "-a",
                     self.binary, "-d", "-m", self.spool + "/%u"] +
-               h.chroot_args(cl, self.binary, self.tmp), stderr=self.err)
+               h.chroot_args(cl, self.binary, self.tmp) + tls,
+               stderr=self.err)
         self.ok = res.ok("%s/%s: pop3d listening" % (client, variant),
                          h.wait_listen(self.port))
         self.runs = 0
@@ -128,10 +164,11 @@ def fetch_fetchmail(srv, state, mode):
             "  timeout 30\n"
             "  user \"%s\" there with password \"%s\" is root here\n"
             "  %s\n"
-            "  sslproto ''\n"
+            "  %s\n"
             "  mda \"/bin/sh -c 'cat > %s/msg.$$'\"\n"
             % (srv.port, a.name, a.password,
-               "keep" if mode == "keep" else "no keep", out))
+               "keep" if mode == "keep" else "no keep",
+               fetchmail_tls(srv), out))
     os.chmod(rc, 0o600)
     env = dict(os.environ, HOME=home, FETCHMAILHOME=home)
     p = subprocess.run(["fetchmail", "-f", rc, "-i",
@@ -148,6 +185,16 @@ def fetch_fetchmail(srv, state, mode):
             for m in files(out)]
 
 
+def fetchmail_tls(srv):
+    """No TLS for the plaintext variants; for STLS fetchmail's defaults
+    (it upgrades when CAPA offers STLS, and checks the certificate) with
+    only the test CA added; "ssl" for implicit TLS."""
+    if srv.ca is None:
+        return "sslproto ''"
+    return "%ssslcertck sslcertfile \"%s\" sslcommonname localhost" % (
+        "ssl " if srv.variant == "pop3s" else "", srv.ca)
+
+
 def fetch_mpop(srv, state, mode):
     out = srv.outdir("mpop")
     for sub in ("cur", "new", "tmp"):
@@ -155,9 +202,15 @@ def fetch_mpop(srv, state, mode):
     rc = os.path.join(state, "mpoprc")
     a = srv.acct
     with open(rc, "w") as f:
+        if srv.ca is None:
+            tls = "tls off\nauth user\n"
+        else:
+            # mpop's defaults but the trust file: TLS on, STLS on, and
+            # "auth on", which picks SASL PLAIN from CAPA.
+            tls = "tls on\ntls_starttls %s\ntls_trust_file %s\n" % (
+                "on" if srv.variant == "stls" else "off", srv.ca)
         f.write("defaults\n"
-                "tls off\n"
-                "auth user\n"
+                + tls +
                 "timeout 30\n"
                 "received_header off\n"
                 "uidls_file %s/uidls\n"
@@ -196,7 +249,8 @@ def fetch_getmail(srv, state, mode):
     a = srv.acct
     with open(rc, "w") as f:
         f.write("[retriever]\n"
-                "type = SimplePOP3Retriever\n"
+                + ("type = SimplePOP3Retriever\n" if srv.ca is None else
+                   "type = SimplePOP3SSLRetriever\nca_certs = %s\n" % srv.ca) +
                 "server = 127.0.0.1\n"
                 "port = %d\n"
                 "username = %s\n"
@@ -235,16 +289,18 @@ def perl_fetcher(module):
         p = subprocess.run(["perl", os.path.join(HERE, "pop3get.pl"),
                             module, str(srv.port), srv.acct.name,
                             srv.acct.password, os.path.join(state, "seen"),
-                            out, mode], stdout=subprocess.PIPE,
+                            out, mode] + ([srv.variant, srv.ca] if srv.ca
+                                          else []), stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True, timeout=90)
         srv.res.ok("%s %s run: exit status 0" % (module, mode),
                    p.returncode == 0, p.stdout)
         msgs = files(out)
-        if module == "Net::POP3":
+        if module == "Net::POP3" and srv.ca is None:
             # Net::Cmd gives lines with "\n" (CRLF translated) and removes
             # the dot-stuffing: exactly the LF form.
             return msgs
-        # Mail::POP3Client: lines as read from the socket, CRLF kept.
+        # Over TLS (IO::Socket::SSL) Net::Cmd leaves the CRLF, as does
+        # Mail::POP3Client always: lines as read from the socket.
         return [unix(m) for m in msgs]
     return fetch
 
@@ -255,6 +311,11 @@ def fetch_curl(srv, state, mode):
     base = ["curl", "-sS", "--max-time", "30", "-u",
             "%s:%s" % (a.name, a.password)]
     url = "pop3://127.0.0.1:%d/" % srv.port
+    if srv.variant == "stls":
+        base += ["--ssl-reqd", "--cacert", srv.ca]
+    elif srv.variant == "pop3s":
+        base += ["--cacert", srv.ca]
+        url = "pop3s://127.0.0.1:%d/" % srv.port
     p = subprocess.run(base + ["-X", "UIDL", url], stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, timeout=60)
     listing = [l.split() for l in p.stdout.decode().splitlines()]
@@ -317,7 +378,15 @@ def available(name):
     return h.apt_install(pkgs)
 
 
+# Clients that cannot do a variant: getmail and Mail::POP3Client have no
+# STLS, only implicit TLS.
+UNSUPPORTED = {("getmail", "stls"), ("Mail::POP3Client", "stls")}
+
+
 def scenario(cl, res, name, variant):
+    if (name, variant) in UNSUPPORTED:
+        res.skip("%s/%s" % (name, variant), "%s has no STLS" % name)
+        return
     fetch = FETCHERS[name][0]
     srv = Server(cl, res, variant, name)
     if not srv.ok:
@@ -353,6 +422,12 @@ def scenario(cl, res, name, variant):
         res.eq("%s: exactly that message deleted, the rest byte for byte"
                % L, srv.content(), h.mbox_bytes(BASE + [NEW1]))
         left = 5
+    if srv.ca is not None:
+        res.ok("%s: every login over TLS (tls=%s)" % (L, srv.variant),
+               len(re.findall(r"login: rip=.* tls=%s version=TLS1\.[23] "
+                              r"cipher=" % ("stls" if variant == "stls" else
+                                            "implicit"), srv.log())) >= 3
+               and "tls=none" not in srv.log(), srv.log())
     # pop3d logs the logout after its last reply, which the client may
     # have read and exited on already: wait for the line a little.
     want = (r"logout: rip=127\.0\.0\.1 user=%s retrieved=\d+ deleted=%d "
@@ -384,6 +459,20 @@ def spool_intact(res, L, srv):
 
 # ------------------------------------------------------------- poplib
 
+def connect(srv):
+    """poplib, through STLS or implicit TLS for those variants, verifying
+    the certificate against the test CA."""
+    if srv.ca is None:
+        return poplib.POP3("127.0.0.1", srv.port, timeout=30)
+    ctx = ssl.create_default_context(cafile=srv.ca)
+    if srv.variant == "pop3s":
+        return poplib.POP3_SSL("127.0.0.1", srv.port, timeout=30,
+                               context=ctx)
+    c = poplib.POP3("127.0.0.1", srv.port, timeout=30)
+    c.stls(ctx)
+    return c
+
+
 def poplib_all(cl, res, variant):
     """Every poplib method, replies compared with the exact texts."""
     srv = Server(cl, res, variant, "poplib")
@@ -396,7 +485,7 @@ def poplib_all(cl, res, variant):
     sizes = [len(h.wire(b)) for _, b in BASE]
     total = sum(sizes)
 
-    c = poplib.POP3("127.0.0.1", srv.port, timeout=30)
+    c = connect(srv)
     res.eq("%s: getwelcome" % L, c.getwelcome(), b"+OK POP3 server ready.")
     res.eq("%s: capa" % L, sorted(c.capa()),
            sorted(["TOP", "UIDL", "USER", "SASL", "RESP-CODES",
@@ -471,7 +560,7 @@ def poplib_all(cl, res, variant):
 
     # Second session: only the new message is new (by UIDL); delete two.
     srv.append([NEW1])
-    c = poplib.POP3("127.0.0.1", srv.port, timeout=30)
+    c = connect(srv)
     c.user(a.name)
     c.pass_(a.password)
     r = c.uidl()
@@ -489,7 +578,7 @@ def poplib_all(cl, res, variant):
            srv.content(), h.mbox_bytes([BASE[0], BASE[2], NEW1]))
 
     # Third session: UIDs of what is left are unchanged.
-    c = poplib.POP3("127.0.0.1", srv.port, timeout=30)
+    c = connect(srv)
     c.user(a.name)
     c.pass_(a.password)
     r = c.uidl()
@@ -497,7 +586,7 @@ def poplib_all(cl, res, variant):
            [l.split()[1] for l in r[1]], [uids[0], uids[2], uids2[4]])
     c.quit()
     # A wrong password: the same reply as for any refusal.
-    c = poplib.POP3("127.0.0.1", srv.port, timeout=30)
+    c = connect(srv)
     c.user(a.name)
     try:
         c.pass_("not the password")

@@ -90,7 +90,7 @@ class Env:
         name = re.escape(a.name)
         m = self.sink.wait_for(
             r"pop3d\[\d+\]: login: rip=127\.0\.0\.1 user=%s messages=%d "
-            r"octets=%d index=(miss|hit)$" % (name, len(self.msgs), size))
+            r"octets=%d index=(miss|hit) tls=none$" % (name, len(self.msgs), size))
         res.ok("%s: syslog login line with rip=127.0.0.1" % label, m,
                self.sink.text()[len(before):])
         m = self.sink.wait_for(
@@ -290,24 +290,27 @@ def systemd_verify(cl, res):
     binary = h.build_pop3d(cl, tmp)
     units = os.path.join(tmp, "units")
     os.mkdir(units)
-    shutil.copy(os.path.join(h.TOP, "dist", "pop3d.socket"), units)
-    svc = open(os.path.join(h.TOP, "dist", "pop3d@.service")).read()
-    m = re.search(r"^ExecStart=(\S+)", svc, re.M)
-    res.ok("pop3d@.service has ExecStart=", m)
-    if not m:
-        return
-    svc = svc.replace("ExecStart=" + m.group(1), "ExecStart=" + binary, 1)
-    with open(os.path.join(units, "pop3d@.service"), "w") as fh:
-        fh.write(svc)
+    for name in ("pop3d", "pop3s"):
+        shutil.copy(os.path.join(h.TOP, "dist", name + ".socket"), units)
+        svc = open(os.path.join(h.TOP, "dist", name + "@.service")).read()
+        m = re.search(r"^ExecStart=(\S+)", svc, re.M)
+        res.ok("%s@.service has ExecStart=" % name, m)
+        if not m:
+            return
+        svc = svc.replace("ExecStart=" + m.group(1), "ExecStart=" + binary,
+                          1)
+        with open(os.path.join(units, name + "@.service"), "w") as fh:
+            fh.write(svc)
     # Documentation=man:pop3d(8): let man(1) find the page in the tree.
     man8 = os.path.join(tmp, "man", "man8")
     os.makedirs(man8)
     shutil.copy(os.path.join(h.TOP, "man", "pop3d.8"), man8)
     env = dict(os.environ, MANPATH=os.path.join(tmp, "man") + ":",
                SYSTEMD_LOG_LEVEL="info")
-    for unit in ("pop3d.socket", "pop3d@.service", "pop3d@0.service"):
-        args = [os.path.join(units, unit)] if unit != "pop3d@0.service" \
-            else [os.path.join(units, "pop3d@.service") + ":pop3d@0.service"]
+    for unit in ("pop3d.socket", "pop3d@.service", "pop3d@0.service",
+                 "pop3s.socket", "pop3s@.service", "pop3s@0.service"):
+        args = [os.path.join(units, unit)] if "@0" not in unit else \
+            [os.path.join(units, unit.replace("@0", "@")) + ":" + unit]
         p = subprocess.run(["systemd-analyze", "verify"] + args, env=env,
                            cwd=units, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True, timeout=60)
@@ -315,15 +318,16 @@ def systemd_verify(cl, res):
         ours = [l for l in p.stdout.splitlines() if "pop3d" in l]
         res.ok("systemd-analyze verify %s: no errors, no warnings" % unit,
                p.returncode == 0 and not ours, p.stdout)
-    p = subprocess.run(["systemd-analyze", "security", "--offline=true",
-                        "--no-pager", os.path.join(units, "pop3d@.service")],
-                       env=env, cwd=units, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, text=True, timeout=60)
-    m = re.search(r"Overall exposure level for \S+: ([\d.]+) (\S+)",
-                  p.stdout)
-    res.ok("systemd-analyze security --offline: exposure below 5.0 (%s)"
-           % (m.group(1) + " " + m.group(2) if m else "?"),
-           m and float(m.group(1)) < 5.0, p.stdout[-1500:])
+    for svc in ("pop3d@.service", "pop3s@.service"):
+        p = subprocess.run(["systemd-analyze", "security", "--offline=true",
+                            "--no-pager", os.path.join(units, svc)],
+                           env=env, cwd=units, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, timeout=60)
+        m = re.search(r"Overall exposure level for \S+: ([\d.]+) (\S+)",
+                      p.stdout)
+        res.ok("systemd-analyze security --offline %s: exposure below 5.0 "
+               "(%s)" % (svc, m.group(1) + " " + m.group(2) if m else "?"),
+               m and float(m.group(1)) < 5.0, p.stdout[-1500:])
 
 
 TESTS = {

@@ -1,0 +1,784 @@
+"""TLS tests for pop3d: STLS (RFC 2595) and implicit TLS (RFC 8314) through
+a real listener on 127.0.0.1, with a test CA made at run time by openssl;
+plaintext logins refused before TLS; the CVE-2011-0411 injection probe;
+expired, mismatched and unreadable certificates; the policy (TLS 1.2 and
+1.3, AEAD only); the key's absence from every non-root pop3d process; and
+real clients (curl, openssl s_client, poplib).  Loaded by tests/run.
+
+TLS needs privilege separation, so these tests need root and skip without.
+"""
+
+import base64
+import json
+import os
+import poplib
+import re
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
+import time
+
+import __main__ as R
+from __main__ import Fail, Skip, Env, Config, test, expect_eq, check_no_lock, fixture, GREETING
+import proc_tests as P
+
+LOGGED_IN = b'+OK Logged in, 2 messages (52 octets).'
+ERR_TLS_REQUIRED = b'-ERR [AUTH] TLS is required: send STLS first.'
+ERR_TLS_UNAVAILABLE = b'-ERR [SYS/PERM] TLS unavailable, contact your administrator.'
+CAPA_PLAIN_REFUSED = ['AUTH-RESP-CODE', 'PIPELINING', 'RESP-CODES', 'STLS', 'TOP', 'UIDL']
+CAPA_IN_TLS = ['AUTH-RESP-CODE', 'PIPELINING', 'RESP-CODES', 'SASL', 'TOP', 'UIDL', 'USER']
+
+
+# ---------------------------------------------------------------- the test CA
+
+class CA:
+    """Made once per run in its own directory: a CA, and leaf certificates
+    for 127.0.0.1 with ECDSA and RSA keys, one expired, one whose key is
+    another's."""
+    lock = threading.Lock()
+    dir = None
+
+    @classmethod
+    def get(cls):
+        with cls.lock:
+            if cls.dir is None:
+                cls.dir = cls._make()
+            return cls
+
+    @staticmethod
+    def _openssl(*args, cwd):
+        r = subprocess.run(['openssl'] + list(args), cwd=cwd, capture_output=True, timeout=60)
+        if r.returncode != 0:
+            raise Fail('openssl %s failed' % args[0], R.esc(r.stderr, 2000))
+
+    @classmethod
+    def _make(cls):
+        if not shutil.which('openssl'):
+            raise Skip('openssl is not installed')
+        d = os.path.join(Config.base, 'tls-ca')
+        os.mkdir(d, 0o700)
+        o = lambda *a: cls._openssl(*a, cwd=d)
+        o('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+          '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=pop3d test CA')
+        with open(os.path.join(d, 'ext'), 'w') as f:
+            # The CRL URI is never fetched; testssl wants a revocation method.
+            f.write('subjectAltName=DNS:localhost,IP:127.0.0.1\n'
+                    'crlDistributionPoints=URI:http://127.0.0.1/pop3d-test-ca.crl\n')
+        for name, newkey, days in (('ec', ['ec', '-pkeyopt', 'ec_paramgen_curve:P-256'], '2'),
+                                   ('rsa', ['rsa:2048'], '2'),
+                                   ('ed25519', ['ed25519'], '2'),
+                                   ('long', ['ec', '-pkeyopt', 'ec_paramgen_curve:P-256'], '200'),
+                                   ('expired', ['ec', '-pkeyopt', 'ec_paramgen_curve:P-256'], '-1')):
+            o('req', '-newkey', *newkey, '-nodes', '-keyout', name + '.key', '-out', name + '.csr',
+              '-subj', '/CN=localhost')
+            o('x509', '-req', '-in', name + '.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key',
+              '-CAcreateserial', '-out', name + '.pem', '-days', days, '-extfile', 'ext')
+            os.chmod(os.path.join(d, name + '.key'), 0o600)
+        return d
+
+    @classmethod
+    def path(cls, name):
+        return os.path.join(cls.get().dir, name)
+
+    @classmethod
+    def context(cls, **kw):
+        ctx = ssl.create_default_context(cafile=cls.path('ca.pem'))
+        for k, v in kw.items():
+            setattr(ctx, k, v)
+        return ctx
+
+
+def need_root():
+    if not Config.root:
+        raise Skip('TLS needs privilege separation: run as root')
+
+
+def tls_args(cert='ec', key=None, extra=()):
+    return ['--tls-cert=' + CA.path(cert + '.pem'), '--tls-key=' + CA.path((key or cert) + '.key')] + list(extra)
+
+
+class Server:
+    """pop3d with TLS options behind a listener, with a mailbox."""
+
+    def __init__(self, name, args, mailbox=None):
+        need_root()
+        CA.get()
+        self.env = Env(name)
+        self.env.put_mailbox(mailbox if mailbox is not None else fixture('F1.mbox'))
+        self.lst = P.Listener(self.env, args=args)
+        self.port = self.lst.port
+
+    def log(self):
+        return self.lst.logtext()
+
+    def wait_log(self, pattern, what):
+        for _ in range(100):
+            m = re.search(pattern, self.log())
+            if m:
+                return m
+            time.sleep(0.05)
+        raise Fail('not logged: %s' % what, R.esc(self.log(), 3000))
+
+    def stop(self):
+        self.lst.stop()
+
+
+def raw_connect(port):
+    return socket.create_connection(('127.0.0.1', port), timeout=10 * Config.scale)
+
+
+def read_until_close(sock, limit=1 << 20):
+    out = b''
+    while len(out) < limit:
+        try:
+            chunk = sock.recv(65536)
+        except (ConnectionResetError, ssl.SSLError):
+            break
+        if not chunk:
+            break
+        out += chunk
+    return out
+
+
+def read_line(sock):
+    out = b''
+    while not out.endswith(b'\r\n'):
+        c = sock.recv(1)
+        if not c:
+            raise Fail('connection closed after %r' % out)
+        out += c
+    return out
+
+
+# ---------------------------------------------------------------- STLS
+
+@test('tls:stls-poplib', weight=4)
+def _():
+    """STLS with Python's poplib, verifying against the test CA: before TLS,
+    CAPA offers STLS and no login, USER and AUTH are refused; after it, the
+    opposite; the login line names the TLS version and cipher."""
+    srv = Server('tls-stls', tls_args())
+    try:
+        c = poplib.POP3('127.0.0.1', srv.port, timeout=10 * Config.scale)
+        expect_eq('welcome', GREETING.rstrip(b'\r\n'), c.getwelcome())
+        expect_eq('capabilities before TLS', CAPA_PLAIN_REFUSED, sorted(c.capa()))
+        for cmd in ('USER alice', 'AUTH PLAIN ' + base64.b64encode(b'\0alice\0secret').decode(), 'AUTH'):
+            try:
+                c._shortcmd(cmd)
+                raise Fail('%s accepted before TLS' % cmd.split()[0])
+            except poplib.error_proto as e:
+                expect_eq('%s before TLS' % cmd.split()[0], ERR_TLS_REQUIRED, e.args[0])
+        expect_eq('stls', b'+OK Begin TLS negotiation.', c.stls(CA.context()))
+        expect_eq('capabilities in TLS', CAPA_IN_TLS, sorted(c.capa()))
+        try:
+            c._shortcmd('STLS')
+            raise Fail('a second STLS was accepted')
+        except poplib.error_proto as e:
+            expect_eq('second STLS', b'-ERR Command not valid in this state.', e.args[0])
+        expect_eq('user', b'+OK Send your password.', c.user('alice'))
+        expect_eq('pass', LOGGED_IN, c.pass_('secret'))
+        expect_eq('capabilities after login', CAPA_IN_TLS, sorted(c.capa()))
+        expect_eq('retr 2', (b'+OK 29 octets', [b'Subject: two', b'', b'.dot', b'line2'], 29), c.retr(2))
+        expect_eq('quit', b'+OK Bye.', c.quit())
+        m = srv.wait_log(rb'login: rip=127\.0\.0\.1 user=alice messages=2 octets=52 index=\w+ '
+                         rb'tls=stls version=(TLS1\.[23]) cipher=(\S+)\n', 'the login line with tls=stls')
+        if m.group(2) not in (b'AES-128-GCM', b'AES-256-GCM', b'CHACHA20-POLY1305'):
+            raise Fail('cipher %r is not AEAD' % m.group(2))
+        srv.wait_log(rb'logout: rip=127\.0\.0\.1 user=alice retrieved=1 deleted=0 left=2 sent=\d+ end=quit',
+                     'the logout line')
+        check_no_lock(srv.env)
+    finally:
+        srv.stop()
+
+
+@test('tls:implicit-poplib', weight=4)
+def _():
+    """--implicit-tls: TLS from the first byte (POP3_SSL), STLS neither
+    listed nor accepted, AUTH PLAIN and USER work inside."""
+    srv = Server('tls-implicit', tls_args(extra=['--implicit-tls']))
+    try:
+        c = poplib.POP3_SSL('127.0.0.1', srv.port, timeout=10 * Config.scale, context=CA.context())
+        expect_eq('welcome', GREETING.rstrip(b'\r\n'), c.getwelcome())
+        expect_eq('capabilities', CAPA_IN_TLS, sorted(c.capa()))
+        try:
+            c._shortcmd('STLS')
+            raise Fail('STLS accepted on an implicit-TLS connection')
+        except poplib.error_proto as e:
+            expect_eq('STLS', b'-ERR Command not valid in this state.', e.args[0])
+        expect_eq('auth plain', LOGGED_IN, c._shortcmd('AUTH PLAIN ' + base64.b64encode(b'\0alice\0secret').decode()))
+        expect_eq('stat', (2, 52), c.stat())
+        expect_eq('dele 1', b'+OK Message deleted.', c.dele(1))
+        expect_eq('quit', b'+OK Bye.', c.quit())
+        srv.wait_log(rb'login: rip=127\.0\.0\.1 user=alice .* tls=implicit version=TLS1\.[23] cipher=\S+\n',
+                     'the login line with tls=implicit')
+        with open(srv.env.mbox, 'rb') as f:
+            expect_eq('mailbox after DELE 1 over TLS', fixture('after/F1-dele1.mbox'), f.read())
+    finally:
+        srv.stop()
+
+
+@test('tls:allow-plaintext-auth', weight=3)
+def _():
+    """--allow-plaintext-auth: USER and SASL listed beside STLS, a plaintext
+    login works and is logged tls=none."""
+    srv = Server('tls-allow', tls_args(extra=['--allow-plaintext-auth']))
+    try:
+        c = poplib.POP3('127.0.0.1', srv.port, timeout=10 * Config.scale)
+        expect_eq('capabilities', sorted(CAPA_IN_TLS + ['STLS']), sorted(c.capa()))
+        c.user('alice')
+        expect_eq('pass', LOGGED_IN, c.pass_('secret'))
+        expect_eq('capabilities after login', CAPA_IN_TLS, sorted(c.capa()))
+        c.quit()
+        srv.wait_log(rb'login: rip=127\.0\.0\.1 user=alice .* tls=none\n', 'the login line with tls=none')
+    finally:
+        srv.stop()
+
+
+@test('tls:stls-states', weight=3)
+def _():
+    """STLS only in AUTHORIZATION, before USER, without arguments; without
+    a certificate it is an unknown command as before."""
+    srv = Server('tls-states', tls_args(extra=['--allow-plaintext-auth']))
+    try:
+        s = raw_connect(srv.port)
+        expect_eq('greeting', GREETING, read_line(s))
+        for cmd, want in ((b'STLS now', b'-ERR Syntax error.'),
+                          (b'USER alice', b'+OK Send your password.'),
+                          (b'STLS', b'-ERR Command not valid in this state.'),
+                          (b'PASS secret', b'-ERR Command not valid in this state.'),
+                          (b'USER alice', b'+OK Send your password.'),
+                          (b'PASS secret', LOGGED_IN),
+                          (b'STLS', b'-ERR Command not valid in this state.'),
+                          (b'QUIT', b'+OK Bye.')):
+            s.sendall(cmd + b'\r\n')
+            expect_eq(cmd.decode(), want + b'\r\n', read_line(s))
+        s.close()
+    finally:
+        srv.stop()
+
+
+@test('tls:stls-injection', weight=3)
+def _():
+    """CVE-2011-0411: commands sent in plaintext in the same segment as
+    STLS are never run inside TLS; a USER among them is forgotten."""
+    srv = Server('tls-inject', tls_args())
+    try:
+        for injected, inside, want in ((b'CAPA\r\n', b'QUIT\r\n', b'+OK Bye.\r\n'),
+                                       (b'USER alice\r\n', b'PASS secret\r\nQUIT\r\n',
+                                        b'-ERR Command not valid in this state.\r\n+OK Bye.\r\n')):
+            s = raw_connect(srv.port)
+            expect_eq('greeting', GREETING, read_line(s))
+            s.sendall(b'STLS\r\n' + injected)
+            expect_eq('STLS', b'+OK Begin TLS negotiation.\r\n', read_line(s))
+            t = CA.context().wrap_socket(s, server_hostname='localhost')
+            t.sendall(inside)
+            expect_eq('replies inside TLS after %r' % injected, want, read_until_close(t))
+            t.close()
+    finally:
+        srv.stop()
+
+
+@test('tls:handshake-failure', weight=3)
+def _():
+    """Garbage instead of a ClientHello, or a client that does not trust
+    the certificate: the connection closes, never continues in plaintext,
+    and the failure is logged."""
+    srv = Server('tls-hsfail', tls_args())
+    try:
+        s = raw_connect(srv.port)
+        read_line(s)
+        s.sendall(b'STLS\r\n')
+        expect_eq('STLS', b'+OK Begin TLS negotiation.\r\n', read_line(s))
+        s.sendall(b'CAPA\r\nUSER alice\r\nPASS secret\r\n' + b'x' * 600 + b'\r\n')
+        out = read_until_close(s)
+        # At most a TLS alert record (content type 21), never a reply.
+        if out and (out[0] != 21 or len(out) > 7):
+            raise Fail('output after a failed handshake: %r' % out)
+        s.close()
+        srv.wait_log(rb'rip=127\.0\.0\.1: TLS \(stls\): handshake failed: .*: closing', 'the handshake failure')
+        # A client that does not trust the certificate gives up; so does pop3d.
+        s = raw_connect(srv.port)
+        read_line(s)
+        s.sendall(b'STLS\r\n')
+        read_line(s)
+        try:
+            ssl.create_default_context().wrap_socket(s, server_hostname='localhost')
+            raise Fail('an untrusted certificate was accepted')
+        except ssl.SSLCertVerificationError:
+            pass
+        s.close()
+    finally:
+        srv.stop()
+
+
+def bad_certificate(name, cert, key, reason):
+    @test('tls:bad-certificate-' + name, weight=3)
+    def _():
+        """A certificate pair that cannot be used: STLS gets [SYS/PERM] and
+        the reason is logged; implicit TLS closes without a byte."""
+        args = ['--tls-cert=' + cert(), '--tls-key=' + key()]
+        srv = Server('tls-bad-' + name, args)
+        try:
+            c = poplib.POP3('127.0.0.1', srv.port, timeout=10 * Config.scale)
+            try:
+                c._shortcmd('STLS')
+                raise Fail('STLS accepted with an unusable certificate')
+            except poplib.error_proto as e:
+                expect_eq('STLS', ERR_TLS_UNAVAILABLE, e.args[0])
+            # Nothing else changed: still no plaintext login.
+            try:
+                c.user('alice')
+                raise Fail('USER accepted after a failed STLS')
+            except poplib.error_proto as e:
+                expect_eq('USER', ERR_TLS_REQUIRED, e.args[0])
+            c.quit()
+            srv.wait_log(rb'rip=127\.0\.0\.1: TLS unavailable: (.*/)?' + re.escape(reason), 'the reason')
+        finally:
+            srv.stop()
+        srv = Server('tls-bad-implicit-' + name, args + ['--implicit-tls'])
+        try:
+            s = raw_connect(srv.port)
+            expect_eq('implicit TLS with an unusable certificate', b'', read_until_close(s))
+            s.close()
+            srv.wait_log(rb'rip=127\.0\.0\.1: TLS unavailable: (.*/)?' + re.escape(reason), 'the reason (implicit)')
+        finally:
+            srv.stop()
+
+
+bad_certificate('expired', lambda: CA.path('expired.pem'), lambda: CA.path('expired.key'),
+                b'the certificate has expired')
+bad_certificate('mismatched', lambda: CA.path('ec.pem'), lambda: CA.path('rsa.key'),
+                b'the key does not belong to the certificate')
+bad_certificate('missing-key', lambda: CA.path('ec.pem'), lambda: CA.path('nonexistent.key'),
+                b'nonexistent.key: No such file or directory')
+bad_certificate('missing-cert', lambda: CA.path('nonexistent.pem'), lambda: CA.path('ec.key'),
+                b'nonexistent.pem: No such file or directory')
+bad_certificate('key-not-a-key', lambda: CA.path('ec.pem'), lambda: CA.path('ec.pem'),
+                b'ec.pem: no private key in it')
+
+
+@test('tls:refused-twice-then-plaintext', weight=3)
+def _():
+    """With an unusable pair and --allow-plaintext-auth, a second STLS gets
+    the same answer (the signer is asked once) and the session goes on: a
+    plaintext login still works, logged tls=none."""
+    srv = Server('tls-refused-twice', ['--tls-cert=' + CA.path('expired.pem'),
+                                       '--tls-key=' + CA.path('expired.key'), '--allow-plaintext-auth'])
+    try:
+        c = poplib.POP3('127.0.0.1', srv.port, timeout=10 * Config.scale)
+        for attempt in ('first', 'second'):
+            try:
+                c._shortcmd('STLS')
+                raise Fail('STLS accepted with an expired certificate')
+            except poplib.error_proto as e:
+                expect_eq('%s STLS' % attempt, ERR_TLS_UNAVAILABLE, e.args[0])
+        c.user('alice')
+        expect_eq('plaintext login after the refusals', LOGGED_IN, c.pass_('secret'))
+        c.quit()
+        srv.wait_log(rb'login: rip=127\.0\.0\.1 user=alice .* tls=none\n', 'the login line')
+        if srv.log().count(b'TLS unavailable') != 1:
+            raise Fail('the signer was not asked exactly once', R.esc(srv.log(), 3000))
+    finally:
+        srv.stop()
+
+
+@test('tls:certificate-read-per-connection', weight=3)
+def _():
+    """A renewed certificate is used by the next connection, no reload."""
+    need_root()
+    CA.get()
+    env_dir = os.path.join(Config.base, 'tls-renew')
+    os.mkdir(env_dir, 0o700)
+    cert, key = os.path.join(env_dir, 'cert.pem'), os.path.join(env_dir, 'key.pem')
+    shutil.copy(CA.path('ec.pem'), cert)
+    shutil.copy(CA.path('ec.key'), key)
+    srv = Server('tls-renew', ['--tls-cert=' + cert, '--tls-key=' + key, '--implicit-tls'])
+    try:
+        for name in ('ec', 'rsa'):
+            shutil.copy(CA.path(name + '.pem'), cert)
+            shutil.copy(CA.path(name + '.key'), key)
+            c = poplib.POP3_SSL('127.0.0.1', srv.port, timeout=10 * Config.scale, context=CA.context())
+            der = c.sock.getpeercert(binary_form=True)
+            want = ssl.PEM_cert_to_DER_cert(open(CA.path(name + '.pem')).read())
+            expect_eq('certificate served after installing %s' % name, want, der)
+            c.quit()
+    finally:
+        srv.stop()
+
+
+# ---------------------------------------------------------------- policy
+
+def s_client(port, *args, data=b'QUIT\r\n'):
+    """s_client reading until the server closes (-ign_eof)."""
+    cmd = ['openssl', 's_client', '-connect', '127.0.0.1:%d' % port, '-CAfile', CA.path('ca.pem'),
+           '-verify_return_error', '-servername', 'localhost', '-ign_eof'] + list(args)
+    return subprocess.run(cmd, input=data, capture_output=True, timeout=30 * Config.scale)
+
+
+@test('tls:policy-openssl', weight=4)
+def _():
+    """openssl s_client -starttls pop3: TLS 1.3 and 1.2 with ECDSA, RSA and
+    Ed25519 certificates, AEAD ciphers and ECDHE only; TLS 1.1, RSA key exchange
+    and CBC ciphers refused; no compression, no renegotiation."""
+    for name in ('ec', 'rsa', 'ed25519'):
+        srv = Server('tls-policy-' + name, tls_args(name))
+        try:
+            for version in ('-tls1_3', '-tls1_2'):
+                r = s_client(srv.port, '-starttls', 'pop3', version, data=b'CAPA\r\nQUIT\r\n')
+                out = r.stdout
+                if b'Verify return code: 0 (ok)' not in out:
+                    raise Fail('s_client %s %s failed' % (name, version), R.esc(out + r.stderr, 3000))
+                if b'+OK Capability list follows.\r\nTOP\r\nUIDL\r\nUSER\r\nSASL PLAIN\r\n' not in out:
+                    raise Fail('no CAPA reply inside TLS (%s %s)' % (name, version), R.esc(out, 3000))
+                if b'Compression: NONE' not in out or b'+OK Bye.\r\n' not in out:
+                    raise Fail('compression', R.esc(out, 3000))
+                m = re.search(rb'Cipher is (\S+)', out)
+                if not m or not re.search(rb'GCM|CHACHA20', m.group(1)):
+                    raise Fail('cipher not AEAD: %r' % (m and m.group(1)), R.esc(out, 3000))
+                if version == '-tls1_2' and not m.group(1).startswith(b'ECDHE-'):
+                    raise Fail('TLS 1.2 key exchange not ECDHE: %r' % m.group(1))
+            for refused in (['-tls1_1'], ['-tls1_2', '-cipher', 'AES128-GCM-SHA256'],
+                            ['-tls1_2', '-cipher', 'ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA256']):
+                before = srv.log().count(b'handshake failed')
+                r = s_client(srv.port, '-starttls', 'pop3', *refused)
+                if b'+OK Bye.' in r.stdout or b'Cipher is (NONE)' not in r.stdout:
+                    raise Fail('s_client %s was served' % ' '.join(refused), R.esc(r.stdout, 3000))
+                for _ in range(100):
+                    if srv.log().count(b'handshake failed') > before:
+                        break
+                    time.sleep(0.05)
+                else:
+                    raise Fail('s_client %s: no handshake failure logged' % ' '.join(refused),
+                               R.esc(srv.log(), 3000))
+            # A client-initiated renegotiation ends the connection with an
+            # error, the way testssl.sh checks it: "R" as s_client's only
+            # input must not leave it exiting 0 unless the server closed.
+            r = subprocess.run(['openssl', 's_client', '-connect', '127.0.0.1:%d' % srv.port, '-CAfile',
+                                CA.path('ca.pem'), '-starttls', 'pop3', '-tls1_2'], input=b'R\n',
+                               capture_output=True, timeout=30 * Config.scale)
+            if b'RENEGOTIATING' not in r.stdout + r.stderr:
+                raise Fail('s_client did not renegotiate', R.esc(r.stdout + r.stderr, 3000))
+            if r.returncode == 0 and not re.search(rb'^closed', b'\n'.join(r.stdout.split(b'\n')[-5:]), re.M):
+                raise Fail('renegotiation accepted (s_client exit 0, connection open)', R.esc(r.stdout, 3000))
+            p = subprocess.Popen(['openssl', 's_client', '-connect', '127.0.0.1:%d' % srv.port, '-CAfile',
+                                  CA.path('ca.pem'), '-starttls', 'pop3', '-tls1_2'],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            try:
+                time.sleep(1 * Config.scale)
+                p.stdin.write(b'R\n')
+                p.stdin.flush()
+                time.sleep(1 * Config.scale)
+                p.stdin.write(b'CAPA\r\n')
+                p.stdin.flush()
+                time.sleep(1 * Config.scale)
+                out = p.communicate(timeout=10 * Config.scale)[0]
+            except (BrokenPipeError, subprocess.TimeoutExpired):
+                out = b''
+            finally:
+                if p.poll() is None:
+                    p.kill()
+                p.wait()
+            if b'RENEGOTIATING' not in out and out:
+                raise Fail('s_client did not try to renegotiate', R.esc(out, 3000))
+            if b'Capability list follows' in out:
+                raise Fail('a command was served after a renegotiation', R.esc(out, 3000))
+        finally:
+            srv.stop()
+
+
+# ---------------------------------------------------------------- real clients
+
+@test('tls:curl', weight=4)
+def _():
+    """curl: pop3s:// (implicit TLS) and pop3:// --ssl-reqd (STLS), each
+    verifying the certificate against the test CA."""
+    if not shutil.which('curl'):
+        raise Skip('curl is not installed')
+    for mode, args, url in (('implicit', ['--implicit-tls'], 'pop3s'), ('stls', [], 'pop3')):
+        srv = Server('tls-curl-' + mode, tls_args(extra=args))
+        try:
+            cmd = ['curl', '-sS', '--max-time', '30', '--cacert', CA.path('ca.pem'), '-u', 'alice:secret']
+            if mode == 'stls':
+                cmd.append('--ssl-reqd')
+            r = subprocess.run(cmd + ['%s://127.0.0.1:%d/1' % (url, srv.port)], capture_output=True,
+                               timeout=60 * Config.scale)
+            expect_eq('curl %s exit status' % mode, 0, r.returncode)
+            expect_eq('curl %s RETR 1' % mode, b'Subject: one\r\n\r\nhello\r\n', r.stdout)
+            srv.wait_log(rb'login: rip=127\.0\.0\.1 user=alice .* tls=%s version=TLS1\.3' % mode.encode(),
+                         'curl %s login' % mode)
+        finally:
+            srv.stop()
+
+
+# ---------------------------------------------------------------- the key
+
+def key_secrets(path):
+    """The key's secret numbers as `openssl pkey -text` prints them."""
+    r = subprocess.run(['openssl', 'pkey', '-in', path, '-noout', '-text'], capture_output=True, timeout=30)
+    text = r.stdout.decode()
+    out = []
+    for label in ('priv', 'privateExponent', 'prime1', 'prime2', 'exponent1', 'exponent2', 'coefficient'):
+        m = re.search(r'^%s:\s*\n((?:\s+[0-9a-f:]+\n)+)' % label, text, re.M)
+        if m:
+            v = bytes.fromhex(re.sub(r'[\s:]', '', m.group(1))).lstrip(b'\0')
+            out.append((label, v))
+    if not out:
+        raise Fail('no secret numbers parsed from the key', text)
+    return out
+
+
+def needles(path):
+    """What would betray the key in memory: each secret number's first 16
+    octets in both byte orders (GMP keeps limbs little-endian), and the PEM
+    text's first line of base64."""
+    out = []
+    for label, v in key_secrets(path):
+        out.append((label + ' (big-endian)', v[:16]))
+        out.append((label + ' (little-endian)', v[::-1][:16]))
+    pem_line = open(path, 'rb').read().split(b'\n')[1]
+    out.append(('PEM text', pem_line[:40]))
+    return out
+
+
+def scan_memory(pid, needle_list):
+    """Names of the needles found in the readable memory of pid."""
+    found = set()
+    try:
+        maps = open('/proc/%d/maps' % pid).read().splitlines()
+        mem = open('/proc/%d/mem' % pid, 'rb', 0)
+    except OSError:
+        return None
+    with mem:
+        for line in maps:
+            fields = line.split()
+            if 'r' not in fields[1] or (len(fields) > 5 and fields[5] in ('[vvar]', '[vsyscall]')):
+                continue
+            lo, hi = (int(x, 16) for x in fields[0].split('-'))
+            if hi - lo > 64 << 20:
+                continue  # a sanitizer's shadow, not pop3d's data
+            try:
+                mem.seek(lo)
+                data = mem.read(hi - lo)
+            except (OSError, ValueError, OverflowError):
+                continue
+            for name, n in needle_list:
+                if n in data:
+                    found.add(name)
+    return found
+
+
+def pop3d_processes(binary):
+    """(pid, uid) of every process running the pop3d binary under test."""
+    out = []
+    for d in os.listdir('/proc'):
+        if not d.isdigit():
+            continue
+        try:
+            if os.path.realpath('/proc/%s/exe' % d) != os.path.realpath(binary):
+                continue
+            uid = int(re.search(r'^Uid:\s+(\d+)', open('/proc/%s/status' % d).read(), re.M).group(1))
+        except (OSError, AttributeError):
+            continue
+        out.append((int(d), uid))
+    return out
+
+
+@test('tls:key-not-in-unprivileged-memory', weight=6)
+def _():
+    """During a TLS session, before and after login, no non-root pop3d
+    process (the pre-login process, which later relays, and the user's
+    session) holds the key's secret numbers or its PEM text.  The scanner
+    is shown to find them in a process that does hold them."""
+    if Config.wrapper:
+        raise Skip('the scan looks for the pop3d binary itself, not a wrapper')
+    for name in ('rsa', 'ec'):
+        needle_list = needles(CA.path(name + '.key'))
+        # Positive control: a process with the numbers in memory.
+        holder = subprocess.Popen(['python3', '-c', 'import sys, time\nk = open(sys.argv[1], "rb").read()\n'
+                                   'import subprocess\nt = subprocess.run(["openssl", "pkey", "-in", sys.argv[1], '
+                                   '"-noout", "-text"], capture_output=True).stdout\nsys.stdout.write("ready\\n")\n'
+                                   'sys.stdout.flush()\ntime.sleep(30)', CA.path(name + '.key')],
+                                  stdout=subprocess.PIPE)
+        try:
+            holder.stdout.readline()
+            got = scan_memory(holder.pid, [n for n in needle_list if n[0] == 'PEM text'])
+            if got != {'PEM text'}:
+                raise Fail('the scanner does not find the PEM text in a process that holds it: %r' % got)
+        finally:
+            holder.kill()
+            holder.wait()
+        srv = Server('tls-memscan-' + name, tls_args(name))
+        try:
+            c = poplib.POP3('127.0.0.1', srv.port, timeout=10 * Config.scale)
+            c.stls(CA.context())
+            c.capa()
+            seen = {}
+            for stage in ('before login', 'after login'):
+                if stage == 'after login':
+                    c.user('alice')
+                    expect_eq('pass', LOGGED_IN, c.pass_('secret'))
+                    c.stat()
+                procs = [(p, u) for p, u in pop3d_processes(Config.pop3d) if u != 0]
+                want = 1 if stage == 'before login' else 2
+                if len(procs) < want:
+                    raise Fail('%s: %d non-root pop3d processes, expected at least %d' % (stage, len(procs), want))
+                for pid, uid in procs:
+                    found = scan_memory(pid, needle_list)
+                    if found is None:
+                        continue
+                    seen[pid] = uid
+                    if found:
+                        raise Fail('%s: pop3d process %d (uid %d) holds %s' % (stage, pid, uid,
+                                                                             ', '.join(sorted(found))))
+            if len(seen) < 2:
+                raise Fail('scanned only %d non-root processes' % len(seen))
+            c.quit()
+        finally:
+            srv.stop()
+
+
+@test('tls:non-root-refused', weight=1)
+def _():
+    """Started as a normal user there is no monitor to hold the key: pop3d
+    refuses to serve rather than read it."""
+    need_root()
+    CA.get()
+    env = Env('tls-nonroot')
+    env.put_mailbox(fixture('F1.mbox'))
+    res = env.run(b'QUIT\r\n', args=tls_args(), as_user=True, debug=True)
+    expect_eq('reply', b'-ERR [SYS/PERM] Server unavailable.\r\n', res.out)
+    expect_eq('exit status', 1, res.rc)
+    if b'TLS needs privilege separation' not in res.err:
+        raise Fail('not logged', R.esc(res.err, 2000))
+
+
+@test('tls:options', weight=1)
+def _():
+    """A certificate without a key, or implicit TLS without either, is a
+    usage error."""
+    env = Env('tls-options')
+    for args in (['--tls-cert=/x'], ['--tls-key=/x'], ['--implicit-tls']):
+        res = env.run(b'', args=args)
+        expect_eq('exit status for %s' % args, 2, res.rc)
+        expect_eq('output for %s' % args, b'', res.out)
+
+
+@test('tls:relay-large', weight=4)
+def _():
+    """A 3 MB message through the relay (records both ways, the session's
+    output larger than any buffer) arrives intact, and DELE+QUIT updates."""
+    body = b''.join(b'%07d %s\n' % (i, b'y' * 60) for i in range(48000))
+    mbox = b'From a@b Mon Jan  1 00:00:00 2024\nSubject: big\n\n' + body + b'\nFrom a@b Mon Jan  1 00:00:00 2024\nSubject: small\n\nx\n'
+    srv = Server('tls-relay', tls_args(extra=['--implicit-tls']), mailbox=mbox)
+    try:
+        c = poplib.POP3_SSL('127.0.0.1', srv.port, timeout=30 * Config.scale, context=CA.context())
+        c.user('alice')
+        c.pass_('secret')
+        resp, lines, octets = c.retr(1)
+        expect_eq('RETR 1 lines', [b'Subject: big', b''] + body.rstrip(b'\n').split(b'\n'), lines)
+        expect_eq('dele 2', b'+OK Message deleted.', c.dele(2))
+        expect_eq('quit', b'+OK Bye.', c.quit())
+        with open(srv.env.mbox, 'rb') as f:
+            expect_eq('mailbox after DELE 2', mbox[:mbox.index(b'From a@b', 10)], f.read())
+    finally:
+        srv.stop()
+
+
+def shipped_tls_args():
+    """The pop3d arguments of the TLS lines in dist/: pop3s@.service's
+    ExecStart, the pop3s and STLS lines of pop3d.inetd (commented there),
+    pop3s.xinetd's server_args."""
+    top = os.path.dirname(R.HERE)
+    out = {}
+    svc = open(os.path.join(top, 'dist', 'pop3s@.service')).read()
+    out['pop3s@.service'] = re.search(r'^ExecStart=\S+ (.*)$', svc, re.M).group(1).split()
+    for line in open(os.path.join(top, 'dist', 'pop3d.inetd')):
+        f = line.lstrip('#').split()
+        if len(f) > 7 and f[0] in ('pop3', 'pop3s'):
+            out['pop3d.inetd ' + f[0]] = f[7:]
+    xi = open(os.path.join(top, 'dist', 'pop3s.xinetd')).read()
+    out['pop3s.xinetd'] = re.search(r'^\s*server_args\s*=\s*(.*)$', xi, re.M).group(1).split()
+    return out
+
+
+@test('tls:shipped-launcher-lines', weight=4)
+def _():
+    """Each TLS line shipped in dist/ serves what it says: implicit TLS for
+    pop3s, STLS with logins refused before it for pop3."""
+    need_root()
+    CA.get()
+    lines = shipped_tls_args()
+    expect_eq('TLS lines found', ['pop3d.inetd pop3', 'pop3d.inetd pop3s', 'pop3s.xinetd', 'pop3s@.service'],
+              sorted(lines))
+    for name, args in sorted(lines.items()):
+        args = [a.replace('/etc/pop3d/fullchain.pem', CA.path('ec.pem')).replace(
+            '/etc/pop3d/privkey.pem', CA.path('ec.key')) for a in args]
+        srv = Server('tls-shipped', args)
+        try:
+            if '--implicit-tls' in args:
+                c = poplib.POP3_SSL('127.0.0.1', srv.port, timeout=10 * Config.scale, context=CA.context())
+            else:
+                c = poplib.POP3('127.0.0.1', srv.port, timeout=10 * Config.scale)
+                expect_eq('%s: capabilities before TLS' % name, CAPA_PLAIN_REFUSED, sorted(c.capa()))
+                c.stls(CA.context())
+            expect_eq('%s: capabilities' % name, CAPA_IN_TLS, sorted(c.capa()))
+            c.user('alice')
+            expect_eq('%s: login' % name, LOGGED_IN, c.pass_('secret'))
+            c.quit()
+        finally:
+            srv.stop()
+
+
+@test('tls:handshake-timeout', weight=3)
+def _():
+    """A client that connects to the TLS port and sends nothing is dropped
+    after the session timeout (-t), with a log line."""
+    srv = Server('tls-timeout', tls_args(extra=['--implicit-tls', '-t', '1']))
+    try:
+        s = raw_connect(srv.port)
+        start = time.monotonic()
+        expect_eq('output', b'', read_until_close(s))
+        took = time.monotonic() - start
+        if took > 5 * Config.scale:
+            raise Fail('closed after %.1f s' % took)
+        s.close()
+        srv.wait_log(rb'TLS \(implicit\): handshake timed out: closing', 'the timeout')
+    finally:
+        srv.stop()
+
+
+@test('tls:testssl', weight=40)
+def _():
+    """testssl.sh against implicit TLS and STLS finds nothing of severity
+    MEDIUM or above (with the test CA added and a certificate that names a
+    CRL, valid 200 days)."""
+    need_root()
+    if not shutil.which('testssl'):
+        raise Skip('testssl.sh is not installed')
+    if Config.wrapper or 'asan' in os.path.basename(Config.pop3d):
+        raise Skip('testssl.sh runs against the plain build only (minutes per port)')
+    for mode, extra, starttls in (('implicit', ['--implicit-tls'], []), ('stls', [], ['-t', 'pop3'])):
+        srv = Server('tls-testssl-' + mode, tls_args('long', extra=extra))
+        try:
+            out = os.path.join(srv.env.dir + '.testssl.json')
+            # Protocols, cipher categories, forward secrecy, the server's
+            # preferences and certificate, and the vulnerability checks;
+            # not the client simulation (minutes, and nothing to find).
+            r = subprocess.run(['testssl', '--quiet', '--color', '0', '--warnings', 'off',
+                                '-p', '-s', '-f', '-P', '-S', '-U', '--add-ca',
+                                CA.path('ca.pem'), '--jsonfile', out] + starttls +
+                               ['127.0.0.1:%d' % srv.port], capture_output=True, timeout=900)
+            try:
+                findings = json.load(open(out))
+            except (OSError, ValueError):
+                raise Fail('testssl.sh (%s) wrote no results' % mode, R.esc(r.stdout + r.stderr, 3000))
+            bad = ['%s %s: %s' % (f.get('severity'), f.get('id'), f.get('finding'))
+                   for f in findings if f.get('severity') in ('MEDIUM', 'HIGH', 'CRITICAL')]
+            if bad or len(findings) < 50:
+                raise Fail('testssl.sh (%s): %d findings, MEDIUM or above: %s' % (mode, len(findings),
+                                                                              '; '.join(bad)),
+                           R.esc(r.stdout, 6000))
+        finally:
+            srv.stop()

@@ -1,0 +1,43 @@
+/*
+ * tls.h: TLS (GnuTLS) with the private key outside the processes that read
+ * client bytes.  See tls.c.
+ */
+#ifndef POP3D_TLS_H
+#define POP3D_TLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "params.h"
+
+/* The certificate chain as read at the start of the connection. */
+struct tls_chain {
+	char		*pem;		/* NULL: could not be read */
+	size_t		 len;
+	char		 error[160];	/* why not, for the log */
+};
+
+/* What the session is told about the connection, for its login line. */
+struct tls_info {
+	char		 text[TLS_INFO_MAX];	/* "tls=stls version=... cipher=..." */
+};
+
+/* In the original process, before anything forks. */
+int	tls_chain_read(const char *cert_file, struct tls_chain *chain);
+
+/* The signer: a root process that holds the key (the monitor's child). */
+int	tls_signer_start(const struct tls_chain *chain, const char *key_file,
+	    int *fd_r, char *error, size_t error_size);
+int	tls_signer_sign(int fd, const void *request, size_t len,
+	    void *signature, size_t size, size_t *len_r);
+void	tls_signer_stop(int *fd);
+
+/* The pre-login process: the handshake, records, and the relay after login. */
+int	tls_server_start(const struct tls_chain *chain, const char *priority,
+	    int monitor_fd, int timeout_sec, const char *mode,
+	    struct tls_info *info, char *error, size_t error_size);
+int	tls_active(void);
+void	tls_close(void);
+int	tls_relay(int plain_fd, int timeout_sec);
+
+#endif
