@@ -312,13 +312,16 @@ request(int fd, enum msg_type type, int *fd_r)
 {
 	static const int client[3] = { 0, 1, 2 };
 	struct msg m;
+	int fds;
 
 	if (hostile("session-exec"))
 		(void)execl("/bin/true", "true", (char *)NULL);
 
+	fds = hostile("session-fds") || (type == MSG_TLS_START &&
+	    hostile("prelogin-tls-fds")) ? 3 : 0;
 	memset(&m, 0, MSG_HEADER);
 	m.type = hostile("session-bad-type") ? 99 : type;
-	if (send_msg(fd, &m, client, hostile("session-fds") ? 3 : 0) == -1 ||
+	if (send_msg(fd, &m, client, (size_t)fds) == -1 ||
 	    recv_msg(fd, &m, fd_r) != 0 || m.type != type) {
 		errno = EIO;
 		return -1;
@@ -471,6 +474,9 @@ privsep_handover_tls(int fd, const char *input, size_t len, int *plain_fd_r)
 		*plain_fd_r = -1;
 		return -1;
 	}
+	/* A compromised relay would try to leave its box: the filter kills. */
+	if (hostile("relay-fork"))
+		(void)fork();
 	return 0;
 }
 
@@ -1119,9 +1125,10 @@ static int
 send_login(int fd, const struct privsep_config *config,
     const struct privsep_result *result, int relay_fd)
 {
+	static const int stray[1] = { 0 };
 	struct msg m;
 	size_t len = strlen(config->rip) + 1;
-	int r;
+	int r, relay[2] = { -1, 0 };
 
 	memset(&m, 0, sizeof(m));
 	m.type = MSG_CLIENT_ADDRESS;
@@ -1132,7 +1139,8 @@ send_login(int fd, const struct privsep_config *config,
 	m.type = MSG_ACCOUNT;
 	m.len = sizeof(result->account);
 	memcpy(m.data, &result->account, sizeof(result->account));
-	r = send_msg(fd, &m, NULL, 0);
+	/* A test of the monitor's rule, not a thing root code would do. */
+	r = send_msg(fd, &m, stray, hostile("login-fd-on-account") ? 1 : 0);
 	explicit_bzero(&m, sizeof(m));
 	if (r == -1)
 		return -1;
@@ -1148,28 +1156,51 @@ send_login(int fd, const struct privsep_config *config,
 	m.type = MSG_RELAY;
 	m.len = (uint32_t)strlen(result->tls_info.text);
 	memcpy(m.data, result->tls_info.text, m.len);
-	return send_msg(fd, &m, &relay_fd, 1);
+	relay[0] = relay_fd;
+	return send_msg(fd, &m, relay, hostile("login-relay-two-fds") ? 2 : 1);
+}
+
+/*
+ * One message of the login monitor's result, of the type expected; a
+ * descriptor only where fd_r asks for one.  0 or -1 (a message that breaks
+ * the rule is logged: root code never sends it).
+ */
+static int
+login_msg(const struct privsep_config *config, int fd, struct msg *m,
+    enum msg_type type, int *fd_r)
+{
+	int r = recv_msg(fd, m, fd_r);
+
+	if (r == -2)
+		syslog(LOG_ERR, "rip=%s: descriptors or a truncated message "
+		    "from the login monitor: no session", config->rip);
+	if (r == 0 && m->type == type)
+		return 0;
+	if (fd_r != NULL && *fd_r != -1) {
+		(void)close(*fd_r);
+		*fd_r = -1;
+	}
+	return -1;
 }
 
 /*
  * 0 with the address, the account and the input (and over TLS the relay's
- * socket in *relay_fd_r, the only descriptor the monitor ever accepts from
- * the login monitor, and only on MSG_RELAY), or -1: no login.
+ * socket in *relay_fd_r, the only descriptor the monitor ever accepts, from
+ * the login monitor, on MSG_RELAY only), or -1: no login.
  */
 static int
 receive_login(const struct privsep_config *config, int fd,
     struct privsep_result *result, int *relay_fd_r)
 {
 	struct msg m;
-	int relayed;
 
 	*relay_fd_r = -1;
-	if (recv_msg(fd, &m, NULL) != 0 || m.type != MSG_CLIENT_ADDRESS ||
+	if (login_msg(config, fd, &m, MSG_CLIENT_ADDRESS, NULL) == -1 ||
 	    m.len < 1 || m.len > config->rip_size ||
 	    m.data[m.len - 1] != '\0')
 		return -1;
 	memcpy(config->rip, m.data, m.len);
-	if (recv_msg(fd, &m, NULL) != 0 || m.type != MSG_ACCOUNT ||
+	if (login_msg(config, fd, &m, MSG_ACCOUNT, NULL) == -1 ||
 	    m.len != sizeof(result->account))
 		return -1;
 	memcpy(&result->account, m.data, sizeof(result->account));
@@ -1177,16 +1208,16 @@ receive_login(const struct privsep_config *config, int fd,
 	    sizeof(result->account.name)) == NULL ||
 	    memchr(result->account.home, '\0',
 	    sizeof(result->account.home)) == NULL ||
-	    recv_msg(fd, &m, NULL) != 0 || m.type != MSG_HANDOVER ||
-	    m.len > sizeof(result->input))
+	    login_msg(config, fd, &m, MSG_HANDOVER, NULL) == -1 ||
+	    m.len > sizeof(result->input) || m.result < 0 || m.result > 1)
 		return -1;
 	memcpy(result->input, m.data, m.len);
 	result->input_len = m.len;
-	relayed = m.result;
-	if (relayed == 0)
+	/* The hand-over's result says whether the relay's socket follows. */
+	if (m.result == 0)
 		return 0;
-	if (relayed != 1 || config->tls_chain == NULL ||
-	    recv_msg(fd, &m, relay_fd_r) != 0 || m.type != MSG_RELAY ||
+	if (config->tls_chain == NULL ||
+	    login_msg(config, fd, &m, MSG_RELAY, relay_fd_r) == -1 ||
 	    *relay_fd_r == -1 || m.len >= sizeof(result->tls_info.text) ||
 	    memchr(m.data, '\0', m.len) != NULL) {
 		if (*relay_fd_r != -1)

@@ -1689,10 +1689,10 @@ def free_port():
 class Listener:
     """pop3d behind socat or systemd-socket-activate on 127.0.0.1."""
 
-    def __init__(self, env, debug=True, args=(), as_user=False):
+    def __init__(self, env, debug=True, args=(), as_user=False, inner=None):
         self.env = env
         self.port = free_port()
-        inner = env.argv(args, debug=debug)
+        inner = inner or env.argv(args, debug=debug)
         self.log = env.dir + '.listener'
         # Both hand pop3d the TCP socket itself as stdin/stdout (socat needs
         # nofork for that), so getpeername() sees the client.

@@ -782,3 +782,231 @@ def _():
                            R.esc(r.stdout, 6000))
         finally:
             srv.stop()
+
+
+# ---------------------------------------------------------------- TLS and the privilege separation
+
+class FaultServer(Server):
+    """pop3d-fault with POP3D_HOSTILE=what behind the listener: a process
+    that misbehaves as a compromised one could (privsep.c, hostile())."""
+
+    def __init__(self, name, args, what, mailbox=None):
+        need_root()
+        if not Config.fault:
+            raise Skip('needs POP3D_FAULT (make pop3d-fault)')
+        CA.get()
+        self.env = Env(name)
+        self.env.put_mailbox(mailbox if mailbox is not None else fixture('F1.mbox'))
+        argv = self.env.argv(args, debug=True)
+        argv[len(Config.wrapper)] = Config.fault
+        self.lst = P.Listener(self.env, inner=['env', 'POP3D_HOSTILE=' + what] + argv)
+        self.port = self.lst.port
+
+
+def implicit_login(port, what):
+    """An implicit-TLS connection that logs in as alice; returns the TLS
+    socket and what came after PASS until the server closed (or None if
+    it did not within 10 s)."""
+    raw = raw_connect(port)
+    s = CA.context().wrap_socket(raw, server_hostname='127.0.0.1')
+    expect_eq('%s: greeting' % what, GREETING, read_line(s))
+    s.sendall(b'USER alice\r\n')
+    expect_eq('%s: USER' % what, b'+OK Send your password.\r\n', read_line(s))
+    s.sendall(b'PASS secret\r\n')
+    s.settimeout(10 * Config.scale)
+    try:
+        rest = read_until_close(s)
+    except socket.timeout:
+        rest = None
+    return s, rest
+
+
+def cmdline(pid):
+    try:
+        with open('/proc/%d/cmdline' % pid, 'rb') as f:
+            return f.read()
+    except OSError:
+        return b''
+
+
+def expect_no_pop3d_left(port_log, srv, what):
+    """Every pop3d process of the connection is gone within 5 s."""
+    for _ in range(100):
+        left = pop3d_processes(Config.pop3d) + (pop3d_processes(Config.fault) if Config.fault else [])
+        left = [p for p, _ in left if srv.env.dir.encode() in cmdline(p)]
+        if not left:
+            return
+        time.sleep(0.05)
+    raise Fail('%s: pop3d processes still there 5 s after the end: %s' % (what, left), R.esc(port_log(), 2000))
+
+
+@test('tls:hostile-prelogin-tls-start-passes-descriptors', weight=3)
+def _():
+    """A pre-login process that sends the client's fds with its STLS
+    request: the login monitor accepts descriptors from it on no message
+    (TLS ones included) and ends the connection before any TLS."""
+    srv = FaultServer('tls-hostile-start-fds', tls_args(), 'prelogin-tls-fds')
+    try:
+        s = raw_connect(srv.port)
+        expect_eq('greeting', GREETING, read_line(s))
+        s.sendall(b'STLS\r\n')
+        expect_eq('after STLS', b'', read_until_close(s))
+        srv.wait_log(rb'descriptors or a truncated message from the pre-login process', 'the refusal')
+        if b'tls=' in srv.log() or b'login:' in srv.log():
+            raise Fail('a login after the refusal', R.esc(srv.log(), 2000))
+    finally:
+        srv.stop()
+
+
+@test('tls:hostile-login-monitor-descriptor-rule', weight=4)
+def _():
+    """The monitor accepts a descriptor from the login monitor only on
+    MSG_RELAY, only one, and only after a login over TLS: one on
+    MSG_ACCOUNT (plaintext and TLS), or two on MSG_RELAY, and no session
+    starts (pop3d-fault plays a login monitor that breaks the rule); the
+    mailbox is untouched and nothing of the connection stays."""
+    cases = (('login-fd-on-account', False), ('login-fd-on-account', True), ('login-relay-two-fds', True))
+    for what, tls in cases:
+        args = tls_args(extra=['--implicit-tls']) if tls else ['--tls-cert=' + CA.path('ec.pem'),
+                                                                '--tls-key=' + CA.path('ec.key'),
+                                                                '--allow-plaintext-auth']
+        srv = FaultServer('tls-hostile-' + what, args, what)
+        try:
+            before = srv.env.snapshot()
+            label = '%s (%s)' % (what, 'implicit TLS' if tls else 'plaintext')
+            if tls:
+                s, rest = implicit_login(srv.port, label)
+            else:
+                s = raw_connect(srv.port)
+                expect_eq('%s: greeting' % label, GREETING, read_line(s))
+                s.sendall(b'USER alice\r\nPASS secret\r\n')
+                expect_eq('%s: USER' % label, b'+OK Send your password.\r\n', read_line(s))
+                s.settimeout(10 * Config.scale)
+                rest = read_until_close(s)
+            if rest is None:
+                raise Fail('%s: the connection was not ended' % label)
+            expect_eq('%s: after PASS' % label, b'', rest)
+            srv.wait_log(rb'descriptors or a truncated message from the login monitor: no session',
+                         '%s: the refusal' % label)
+            if b'login: rip=' in srv.log():
+                raise Fail('%s: a session started' % label, R.esc(srv.log(), 2000))
+            R.check_after(srv.env, 'unchanged', before)
+            check_no_lock(srv.env)
+            expect_no_pop3d_left(srv.log, srv, label)
+        finally:
+            srv.stop()
+
+
+@test('tls:relay-stays-in-its-box', weight=4)
+def _():
+    """After a login over TLS the pre-login process relays: it is still the
+    unprivileged user with its seccomp filter, no new privileges, no
+    process, one descriptor slot above its highest; and when the client
+    quits, it and the session are gone."""
+    srv = Server('tls-relay-box', tls_args(extra=['--implicit-tls']))
+    try:
+        c = poplib.POP3_SSL('127.0.0.1', srv.port, timeout=10 * Config.scale, context=CA.context())
+        c.user('alice')
+        expect_eq('pass', LOGGED_IN, c.pass_('secret'))
+        procs = [(p, u) for p, u in pop3d_processes(Config.pop3d) if srv.env.dir.encode() in cmdline(p)]
+        # The pre-login process leads its own session (setsid).
+        relay = [p for p, u in procs if u != 0 and os.getsid(p) == p]
+        if len(relay) != 1:
+            raise Fail('expected one relay (non-root, its own session leader) among %r' % procs)
+        st = open('/proc/%d/status' % relay[0]).read()
+        for field, want in (('Seccomp', '2'), ('NoNewPrivs', '1')):
+            got = re.search(r'^%s:\s+(\S+)' % field, st, re.M)
+            expect_eq('relay %s' % field, want, got.group(1) if got else None)
+        limits = open('/proc/%d/limits' % relay[0]).read()
+        nproc = re.search(r'^Max processes\s+(\S+)\s+(\S+)', limits, re.M).groups()
+        expect_eq('relay RLIMIT_NPROC', ('0', '0'), nproc)
+        nofile = [int(x) for x in re.search(r'^Max open files\s+(\S+)\s+(\S+)', limits, re.M).groups()]
+        fds = sorted(int(f) for f in os.listdir('/proc/%d/fd' % relay[0]))
+        expect_eq('relay RLIMIT_NOFILE (soft, hard)', [nofile[0], nofile[0]], nofile)
+        if nofile[0] > max(fds) + 1:
+            raise Fail('relay RLIMIT_NOFILE %d leaves room past its descriptors %r' % (nofile[0], fds))
+        expect_eq('stat', (2, 52), c.stat())
+        expect_eq('quit', b'+OK Bye.', c.quit())
+        expect_no_pop3d_left(srv.log, srv, 'after QUIT')
+        srv.wait_log(rb'logout: rip=127\.0\.0\.1 user=alice .*end=quit', 'the logout line')
+    finally:
+        srv.stop()
+
+
+@test('tls:relay-ends-with-the-client', weight=3)
+def _():
+    """A client that drops the TCP connection after a login over TLS
+    (no QUIT): the relay passes the end on, the session ends without
+    UPDATE, and no process of the connection stays."""
+    srv = Server('tls-relay-drop', tls_args(extra=['--implicit-tls']))
+    try:
+        before = srv.env.snapshot()
+        c = poplib.POP3_SSL('127.0.0.1', srv.port, timeout=10 * Config.scale, context=CA.context())
+        c.user('alice')
+        expect_eq('pass', LOGGED_IN, c.pass_('secret'))
+        expect_eq('dele 1', b'+OK Message deleted.', c.dele(1))
+        c.file.close()
+        c.sock.close()
+        srv.wait_log(rb'logout: rip=127\.0\.0\.1 user=alice retrieved=0 deleted=0 left=2 sent=\d+ end=eof',
+                     'the logout line without update')
+        expect_no_pop3d_left(srv.log, srv, 'after the client went')
+        R.check_after(srv.env, 'unchanged', before)
+        check_no_lock(srv.env)
+    finally:
+        srv.stop()
+
+
+@test('tls:hostile-relay-forbidden-call', weight=3)
+def _():
+    """A relay that tries to leave its box after the login over TLS
+    (pop3d-fault POP3D_HOSTILE=relay-fork: fork() once it has the relay's
+    socket): the filter kills it, the login monitor logs it, the session
+    ends, the mailbox is untouched and nothing of the connection stays."""
+    srv = FaultServer('tls-hostile-relay', tls_args(extra=['--implicit-tls']), 'relay-fork')
+    try:
+        before = srv.env.snapshot()
+        s, rest = implicit_login(srv.port, 'relay-fork')
+        if rest is None:
+            raise Fail('the connection was not ended')
+        expect_eq('after PASS', b'', rest)
+        srv.wait_log(rb'the pre-login process made a system call outside its allowlist and was killed',
+                     'the kill')
+        expect_no_pop3d_left(srv.log, srv, 'after the kill')
+        R.check_after(srv.env, 'unchanged', before)
+        check_no_lock(srv.env)
+    finally:
+        srv.stop()
+
+
+@test('tls:proxy-header-then-implicit-tls', weight=3)
+def _():
+    """--proxy-protocol with --implicit-tls: the PROXY header comes in
+    plaintext before the ClientHello (as haproxy sends it with send-proxy
+    in front of port 995); the login line names the client from the header
+    and tls=implicit.  A client that starts TLS without the header is
+    refused before any TLS."""
+    srv = Server('tls-proxy', tls_args(extra=['--implicit-tls', '--proxy-protocol=v1',
+                                              '--proxy-from=127.0.0.0/8']))
+    try:
+        raw = raw_connect(srv.port)
+        raw.sendall(b'PROXY TCP4 192.0.2.7 127.0.0.1 4711 995\r\n')
+        s = CA.context().wrap_socket(raw, server_hostname='127.0.0.1')
+        expect_eq('greeting', GREETING, read_line(s))
+        s.sendall(b'USER alice\r\nPASS secret\r\n')
+        expect_eq('USER', b'+OK Send your password.\r\n', read_line(s))
+        expect_eq('PASS', LOGGED_IN + b'\r\n', read_line(s))
+        s.sendall(b'QUIT\r\n')
+        expect_eq('QUIT', b'+OK Bye.\r\n', read_line(s))
+        s.close()
+        srv.wait_log(rb'login: rip=192\.0\.2\.7 user=alice .* tls=implicit version=TLS1\.[23] cipher=\S+\n',
+                     'the login line with the header\'s address and tls=implicit')
+        # No header: the ClientHello is not one.
+        raw = raw_connect(srv.port)
+        try:
+            s = CA.context().wrap_socket(raw, server_hostname='127.0.0.1')
+            raise Fail('a TLS handshake without the PROXY header succeeded')
+        except (ssl.SSLError, ConnectionResetError, BrokenPipeError):
+            pass
+        srv.wait_log(rb'proxy header refused: rip=127\.0\.0\.1', 'the refused header')
+    finally:
+        srv.stop()
