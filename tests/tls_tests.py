@@ -882,7 +882,10 @@ def _():
                 s.sendall(b'USER alice\r\nPASS secret\r\n')
                 expect_eq('%s: USER' % label, b'+OK Send your password.\r\n', read_line(s))
                 s.settimeout(10 * Config.scale)
-                rest = read_until_close(s)
+                try:
+                    rest = read_until_close(s)
+                except socket.timeout:
+                    rest = None
             if rest is None:
                 raise Fail('%s: the connection was not ended' % label)
             expect_eq('%s: after PASS' % label, b'', rest)
@@ -1008,5 +1011,51 @@ def _():
         except (ssl.SSLError, ConnectionResetError, BrokenPipeError):
             pass
         srv.wait_log(rb'proxy header refused: rip=127\.0\.0\.1', 'the refused header')
+    finally:
+        srv.stop()
+
+
+@test('tls:hostile-prelogin-over-tls', weight=4)
+def _():
+    """The hostile pre-login processes of privsep_tests.py, inside implicit
+    TLS (where the box is wider: getrandom, shutdown, a descriptor slot):
+    one that passes the client's fds with its login request, and one that
+    forks to outlive the login; each ends the connection with the log line,
+    no login, the mailbox untouched, nothing of the connection left."""
+    for what, log in (('prelogin-fds', rb'descriptors or a truncated message from the pre-login process'),
+                      ('prelogin-fork', rb'made a system call outside its allowlist and was killed')):
+        srv = FaultServer('tls-hostile-' + what, tls_args(extra=['--implicit-tls']), what)
+        try:
+            before = srv.env.snapshot()
+            s, rest = implicit_login(srv.port, what)
+            if rest is None:
+                raise Fail('%s: the connection was not ended' % what)
+            expect_eq('%s: after PASS' % what, b'', rest)
+            srv.wait_log(log, '%s: the log line' % what)
+            if b'login: rip=' in srv.log():
+                raise Fail('%s: a session started' % what, R.esc(srv.log(), 2000))
+            expect_no_pop3d_left(srv.log, srv, what)
+            R.check_after(srv.env, 'unchanged', before)
+            check_no_lock(srv.env)
+        finally:
+            srv.stop()
+
+
+@test('tls:handshake-bounded-by-login-timeout', weight=3)
+def _():
+    """--login-timeout bounds the pre-login phase, the handshake included:
+    a client that opens the TLS port and never finishes a handshake is
+    dropped then, even with a longer -t."""
+    srv = Server('tls-login-timeout', tls_args(extra=['--implicit-tls', '-t', '30', '--login-timeout=2']))
+    try:
+        s = raw_connect(srv.port)
+        s.settimeout(15 * Config.scale)
+        start = time.monotonic()
+        expect_eq('output', b'', read_until_close(s))
+        took = time.monotonic() - start
+        if took < 1.5 or took > 6 * Config.scale:
+            raise Fail('closed after %.1f s with --login-timeout=2 -t 30' % took)
+        s.close()
+        srv.wait_log(rb'TLS \(implicit\): handshake timed out: closing', 'the timeout')
     finally:
         srv.stop()
