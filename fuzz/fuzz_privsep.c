@@ -163,7 +163,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct privsep_result result;
 	struct account account;
 	static struct msg m;
-	int sv[2], before, first_has_fds, r, got;
+	int sv[2], before, first_has_fds, r, got, signer = -1, relay_fd = -1;
 
 	if (size < 1)
 		return 0;
@@ -182,7 +182,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)strlcpy(rip, "fuzz", sizeof(rip));
 	switch (data[0] & 3) {
 	case 0:
-		r = monitor_login(&config, sv[0], &result);
+		r = monitor_login(&config, sv[0], &result, &signer);
+		tls_signer_stop(&signer);
 		FZ_CHECK(!first_has_fds || r == -2, "monitor_login took a "
 		    "message with descriptors (%d)", r);
 		break;
@@ -197,7 +198,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    "message with descriptors");
 		break;
 	case 2:
-		r = receive_login(&config, sv[0], &result);
+		r = receive_login(&config, sv[0], &result, &relay_fd);
+		if (relay_fd != -1)
+			(void)close(relay_fd);
 		FZ_CHECK(!first_has_fds || r == -1, "receive_login took a "
 		    "message with descriptors");
 		break;
