@@ -249,6 +249,13 @@
 #define TLS_INFO_MAX		96
 /* The relay's buffer each way: one TLS record. */
 #define TLS_RELAY_BYTES		(16 * 1024)
+/*
+ * The session-ticket master key (gnutls_session_ticket_key_generate()'s
+ * size): GnuTLS derives the key it encrypts tickets with from it and the
+ * time, and moves on to a new one every TLS_TICKET_LIFETIME_SEC.
+ */
+#define TLS_TICKET_KEY_BYTES	64
+#define TLS_TICKET_LIFETIME_SEC	(6 * 3600)
 /* The relay outlasts the session's idle timer by this much. */
 #define TLS_RELAY_GRACE_SEC	5
 

@@ -75,6 +75,7 @@ struct options {
 	const char	*tls_cert;	/* NULL: no TLS */
 	const char	*tls_key;
 	const char	*tls_priority;
+	const char	*tls_ticket_key;	/* NULL: no session tickets */
 	int		 implicit_tls;
 	int		 allow_plaintext_auth;
 	uid_t		 min_uid;
@@ -104,6 +105,7 @@ struct session {
 	int		 tls_on;	/* the client talks TLS now */
 	int		 tls_refused;	/* the monitor could not start it */
 	struct tls_info	 tls_info;	/* for the login line */
+	struct tls_ticket_key ticket;	/* from the monitor; for GnuTLS */
 	struct mailbox	 mb;
 	size_t		 live_count;	/* messages not marked deleted */
 	off_t		 live_octets;
@@ -915,9 +917,14 @@ start_tls(struct session *s, const char *mode)
 {
 	char error[256];
 
-	if (tls_server_start(s->tls_chain, s->opt->tls_priority,
+	int r;
+
+	r = tls_server_start(s->tls_chain, s->opt->tls_priority, &s->ticket,
 	    s->monitor_fd, s->opt->timeout_sec, mode, &s->tls_info, error,
-	    sizeof(error)) == -1) {
+	    sizeof(error));
+	/* GnuTLS has its own copy of the ticket key. */
+	explicit_bzero(&s->ticket, sizeof(s->ticket));
+	if (r == -1) {
 		syslog(LOG_NOTICE, "rip=%s: TLS (%s): %s: closing", s->rip,
 		    mode, error);
 		return -1;
@@ -937,7 +944,8 @@ cmd_stls(struct session *s, struct command *c)
 	if (s->tls_on)
 		return reply_bad(s, reply_state);
 	/* The monitor starts a signer once per connection, and said why not. */
-	if (s->tls_refused || privsep_tls_start(s->monitor_fd) == -1) {
+	if (s->tls_refused ||
+	    privsep_tls_start(s->monitor_fd, &s->ticket) == -1) {
 		s->tls_refused = 1;
 		return reply("-ERR [SYS/PERM] TLS unavailable, contact your "
 		    "administrator.");
@@ -1420,7 +1428,8 @@ usage(FILE *fp)
 	    "             [--trust-env-address] [--index-dir=dir|none]\n"
 	    "             [--proxy-protocol=v1|v2|any --proxy-from=net[,net...]]\n"
 	    "             [--tls-cert=file --tls-key=file [--implicit-tls]\n"
-	    "             [--allow-plaintext-auth] [--tls-priority=string]]\n"
+	    "             [--allow-plaintext-auth] [--tls-priority=string]\n"
+	    "             [--tls-ticket-key=file]]\n"
 	    "       pop3d --recover mailbox\n");
 }
 
@@ -1469,6 +1478,7 @@ parse_options(int argc, char *argv[], struct options *opt)
 		{ "tls-priority", required_argument, NULL, 'p' },
 		{ "implicit-tls", no_argument, NULL, 'i' },
 		{ "allow-plaintext-auth", no_argument, NULL, 'a' },
+		{ "tls-ticket-key", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 }
 	};
 	uint64_t v;
@@ -1576,6 +1586,9 @@ parse_options(int argc, char *argv[], struct options *opt)
 		case 'a':
 			opt->allow_plaintext_auth = 1;
 			break;
+		case 'T':
+			opt->tls_ticket_key = optarg;
+			break;
 		default:
 			usage(stderr);
 			return -1;
@@ -1586,7 +1599,8 @@ parse_options(int argc, char *argv[], struct options *opt)
 		return -1;
 	}
 	if ((opt->tls_cert == NULL) != (opt->tls_key == NULL) ||
-	    (opt->implicit_tls && opt->tls_cert == NULL)) {
+	    ((opt->implicit_tls || opt->tls_ticket_key != NULL) &&
+	    opt->tls_cert == NULL)) {
 		(void)fprintf(stderr, "pop3d: TLS needs both --tls-cert and "
 		    "--tls-key\n");
 		return -1;
@@ -1669,6 +1683,7 @@ start_privsep(struct session *s, const struct options *opt)
 	config.login_timeout_sec = opt->login_timeout_sec;
 	config.tls_chain = s->tls_chain;
 	config.tls_key_file = opt->tls_key;
+	config.tls_ticket_key_file = opt->tls_ticket_key;
 	config.tls_required = opt->tls_cert != NULL && !opt->allow_plaintext_auth;
 	if (privsep_start(&config, &split) == -1)
 		return -1;
@@ -1762,6 +1777,7 @@ main(int argc, char *argv[])
 	if (opt.tls_cert != NULL) {
 		(void)tls_chain_read(opt.tls_cert, &chain);
 		s.tls_chain = &chain;
+		tls_socket_setup(1);
 	}
 	if (setup_process() == -1 || auth_init() == -1) {
 		syslog(LOG_ERR, "cannot set up the process: %s",
@@ -1777,7 +1793,7 @@ main(int argc, char *argv[])
 		s.state = STATE_DONE;
 	/* RFC 8314: implicit TLS from the first byte, or nothing at all. */
 	if (s.state == STATE_AUTHORIZATION && opt.implicit_tls &&
-	    (privsep_tls_start(s.monitor_fd) == -1 ||
+	    (privsep_tls_start(s.monitor_fd, &s.ticket) == -1 ||
 	    start_tls(&s, "implicit") == -1))
 		return 1;
 	if (s.state == STATE_AUTHORIZATION &&

@@ -312,16 +312,13 @@ request(int fd, enum msg_type type, int *fd_r)
 {
 	static const int client[3] = { 0, 1, 2 };
 	struct msg m;
-	int fds;
 
 	if (hostile("session-exec"))
 		(void)execl("/bin/true", "true", (char *)NULL);
 
-	fds = hostile("session-fds") || (type == MSG_TLS_START &&
-	    hostile("prelogin-tls-fds")) ? 3 : 0;
 	memset(&m, 0, MSG_HEADER);
 	m.type = hostile("session-bad-type") ? 99 : type;
-	if (send_msg(fd, &m, client, (size_t)fds) == -1 ||
+	if (send_msg(fd, &m, client, hostile("session-fds") ? 3 : 0) == -1 ||
 	    recv_msg(fd, &m, fd_r) != 0 || m.type != type) {
 		errno = EIO;
 		return -1;
@@ -480,11 +477,29 @@ privsep_handover_tls(int fd, const char *input, size_t len, int *plain_fd_r)
 	return 0;
 }
 
-/* Asks whether TLS can start: the signer reads and checks the key then. */
+/*
+ * Asks whether TLS can start: the signer reads and checks the key then.
+ * The reply may carry the session-ticket key (ticket->len 0: none).
+ */
 int
-privsep_tls_start(int fd)
+privsep_tls_start(int fd, struct tls_ticket_key *ticket)
 {
-	return request(fd, MSG_TLS_START, NULL) == 0 ? 0 : -1;
+	static const int client[3] = { 0, 1, 2 };
+	struct msg m;
+	int r = -1;
+
+	ticket->len = 0;
+	memset(&m, 0, MSG_HEADER);
+	m.type = MSG_TLS_START;
+	if (send_msg(fd, &m, client, hostile("prelogin-tls-fds") ? 3 : 0) ==
+	    0 && recv_msg(fd, &m, NULL) == 0 && m.type == MSG_TLS_START &&
+	    m.result == 0 && (m.len == 0 || m.len == sizeof(ticket->key))) {
+		memcpy(ticket->key, m.data, m.len);
+		ticket->len = m.len;
+		r = 0;
+	}
+	explicit_bzero(&m, sizeof(m));
+	return r;
 }
 
 /* kind: 'd' the message itself, 'h' its digest (see tls.c). */
@@ -720,7 +735,9 @@ monitor_tls(const struct privsep_config *config, int fd, struct msg *m,
     struct privsep_result *result, int *signer, int *started)
 {
 	char error[200], sig[TLS_SIGNATURE_MAX], c;
+	struct tls_ticket_key ticket;
 	size_t len, i;
+	int r;
 
 	switch (m->type) {
 	case MSG_TLS_START:
@@ -733,7 +750,16 @@ monitor_tls(const struct privsep_config *config, int fd, struct msg *m,
 			    config->rip, error);
 			return reply(fd, MSG_TLS_START, -1, EPERM, -1);
 		}
-		return reply(fd, MSG_TLS_START, 0, 0, -1);
+		/* Without the ticket key: full handshakes, but TLS all the same. */
+		ticket.len = 0;
+		if (config->tls_ticket_key_file != NULL &&
+		    tls_ticket_key_load(config->tls_ticket_key_file, &ticket,
+		    error, sizeof(error)) == -1)
+			syslog(LOG_ERR, "rip=%s: TLS session tickets "
+			    "unavailable: %s", config->rip, error);
+		r = reply_data(fd, MSG_TLS_START, 0, ticket.key, ticket.len);
+		explicit_bzero(&ticket, sizeof(ticket));
+		return r;
 	case MSG_TLS_SIGN:
 		if (!*started || result->tls || m->len > TLS_SIGN_REQUEST_MAX)
 			return -1;

@@ -25,6 +25,7 @@ struct privsep_config {
 	int			 login_timeout_sec;
 	const struct tls_chain	*tls_chain;	/* NULL: no TLS */
 	const char		*tls_key_file;
+	const char		*tls_ticket_key_file;	/* NULL: no tickets */
 	int			 tls_required;	/* no login before TLS */
 };
 
@@ -51,7 +52,7 @@ int	privsep_handover(int monitor_fd, const char *input, size_t len);
 int	privsep_client_address(int monitor_fd, const char *address);
 int	privsep_handover_tls(int monitor_fd, const char *input, size_t len,
 	    int *plain_fd_r);
-int	privsep_tls_start(int monitor_fd);
+int	privsep_tls_start(int monitor_fd, struct tls_ticket_key *ticket);
 int	privsep_tls_sign(int monitor_fd, uint32_t algorithm, char kind,
 	    const void *data, size_t len, void *signature, size_t size,
 	    size_t *len_r);

@@ -17,6 +17,12 @@ struct tls_chain {
 	char		 error[160];	/* why not, for the log */
 };
 
+/* The session-ticket master key, from the login monitor; len 0: none. */
+struct tls_ticket_key {
+	unsigned char	 key[TLS_TICKET_KEY_BYTES];
+	size_t		 len;
+};
+
 /* What the session is told about the connection, for its login line. */
 struct tls_info {
 	char		 text[TLS_INFO_MAX];	/* "tls=stls version=... cipher=..." */
@@ -24,6 +30,11 @@ struct tls_info {
 
 /* In the original process, before anything forks. */
 int	tls_chain_read(const char *cert_file, struct tls_chain *chain);
+void	tls_socket_setup(int fd);
+
+/* In the login monitor: the ticket key file, made if missing. */
+int	tls_ticket_key_load(const char *path, struct tls_ticket_key *key,
+	    char *error, size_t error_size);
 
 /* The signer: a root process that holds the key (the monitor's child). */
 int	tls_signer_start(const struct tls_chain *chain, const char *key_file,
@@ -34,8 +45,9 @@ void	tls_signer_stop(int *fd);
 
 /* The pre-login process: the handshake, records, and the relay after login. */
 int	tls_server_start(const struct tls_chain *chain, const char *priority,
-	    int monitor_fd, int timeout_sec, const char *mode,
-	    struct tls_info *info, char *error, size_t error_size);
+	    const struct tls_ticket_key *ticket, int monitor_fd,
+	    int timeout_sec, const char *mode, struct tls_info *info,
+	    char *error, size_t error_size);
 int	tls_active(void);
 void	tls_close(void);
 int	tls_relay(int plain_fd, int timeout_sec);

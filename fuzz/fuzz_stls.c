@@ -109,9 +109,10 @@ __wrap_privsep_start(const struct privsep_config *config,
 }
 
 int
-__wrap_privsep_tls_start(int fd)
+__wrap_privsep_tls_start(int fd, struct tls_ticket_key *ticket)
 {
 	(void)fd;
+	ticket->len = 0;
 	return 0;
 }
 
@@ -131,11 +132,12 @@ static const struct io_transport file_transport = { file_read, file_write };
 
 int
 __wrap_tls_server_start(const struct tls_chain *chain, const char *priority,
-    int monitor_fd, int timeout_sec, const char *mode, struct tls_info *info,
-    char *error, size_t error_size)
+    const struct tls_ticket_key *ticket, int monitor_fd, int timeout_sec,
+    const char *mode, struct tls_info *info, char *error, size_t error_size)
 {
 	(void)chain;
 	(void)priority;
+	(void)ticket;
 	(void)monitor_fd;
 	(void)timeout_sec;
 	(void)error;

@@ -1059,3 +1059,105 @@ def _():
         srv.wait_log(rb'TLS \(implicit\): handshake timed out: closing', 'the timeout')
     finally:
         srv.stop()
+
+
+# ---------------------------------------------------------------- resumption
+
+def ticket_dir(name):
+    """A directory only root may write, for a ticket key file."""
+    d = os.path.join(Config.base, name + '.tickets')
+    os.mkdir(d, 0o700)
+    return d
+
+
+def tls_session(port, ctx, session=None, login=True):
+    """One implicit-TLS connection (login, QUIT); returns (the TLS session
+    for the next connection, whether this one was resumed)."""
+    s = ctx.wrap_socket(raw_connect(port), server_hostname='127.0.0.1', session=session)
+    expect_eq('greeting', GREETING, read_line(s))
+    if login:
+        s.sendall(b'USER alice\r\nPASS secret\r\n')
+        expect_eq('USER', b'+OK Send your password.\r\n', read_line(s))
+        expect_eq('PASS', LOGGED_IN + b'\r\n', read_line(s))
+    s.sendall(b'QUIT\r\n')
+    expect_eq('QUIT', b'+OK Bye.\r\n', read_line(s))
+    read_until_close(s)
+    reused = s.session_reused
+    got = s.session
+    s.close()
+    return got, reused
+
+
+@test('tls:resumption-with-tickets', weight=5)
+def _():
+    """--tls-ticket-key: the login monitor makes the key file (root's,
+    0600, 64 octets) and every connection's process encrypts its tickets
+    with it, so the next connection, another process, resumes: TLS 1.3
+    and 1.2, logged 'resumed'; the relay works after a resumed handshake."""
+    need_root()
+    d = ticket_dir('tls-resume')
+    key = os.path.join(d, 'ticket.key')
+    srv = Server('tls-resume', tls_args(extra=['--implicit-tls', '--tls-ticket-key=' + key]))
+    try:
+        for version in (ssl.TLSVersion.TLSv1_3, ssl.TLSVersion.TLSv1_2):
+            ctx = CA.context(maximum_version=version)
+            first, reused = tls_session(srv.port, ctx)
+            expect_eq('%s: first connection resumed' % version.name, False, reused)
+            if first is None or not first.has_ticket:
+                raise Fail('%s: no ticket from the server' % version.name)
+            _, reused = tls_session(srv.port, ctx, session=first)
+            expect_eq('%s: second connection resumed' % version.name, True, reused)
+        st = os.stat(key)
+        expect_eq('key file owner, mode, size', (0, 0o600, 64), (st.st_uid, st.st_mode & 0o7777, st.st_size))
+        logins = re.findall(rb'login: rip=127\.0\.0\.1 user=alice .* tls=implicit version=(TLS1\.[23]) '
+                            rb'cipher=\S+( resumed)?\n', srv.log())
+        expect_eq('login lines', [(b'TLS1.3', b''), (b'TLS1.3', b' resumed'), (b'TLS1.2', b''),
+                                  (b'TLS1.2', b' resumed')], logins)
+        if os.listdir(d) != ['ticket.key']:
+            raise Fail('files left in the key directory: %r' % os.listdir(d))
+    finally:
+        srv.stop()
+
+
+@test('tls:resumption-refused-key-files', weight=4)
+def _():
+    """A ticket key file others could read or change (mode 0644, a
+    directory writable by others, a symbolic link, the wrong size), or no
+    --tls-ticket-key at all: TLS works with full handshakes only, and the
+    reason is logged."""
+    need_root()
+    d = ticket_dir('tls-resume-bad')
+    loose = os.path.join(d, 'loose.key')
+    with open(loose, 'wb') as f:
+        f.write(os.urandom(64))
+    os.chmod(loose, 0o644)
+    short = os.path.join(d, 'short.key')
+    with open(short, 'wb') as f:
+        f.write(os.urandom(48))
+    os.chmod(short, 0o600)
+    link = os.path.join(d, 'link.key')
+    os.symlink(short, link)
+    shared = os.path.join(Config.base, 'tls-resume-shared')
+    os.mkdir(shared, 0o777)
+    os.chmod(shared, 0o1777)
+    cases = ((loose, rb'loose\.key: not a file of 64 octets of root\'s, mode 0600'),
+             (short, rb'short\.key: not a file of 64 octets of root\'s, mode 0600'),
+             (link, rb'link\.key: Too many levels of symbolic links'),
+             (os.path.join(shared, 'ticket.key'), rb'its directory is missing, a symbolic link, or not root\'s alone'),
+             (None, None))
+    for path, reason in cases:
+        extra = ['--implicit-tls'] + (['--tls-ticket-key=' + path] if path else [])
+        srv = Server('tls-resume-bad', tls_args(extra=extra))
+        try:
+            ctx = CA.context()
+            first, reused = tls_session(srv.port, ctx, login=False)
+            _, reused = tls_session(srv.port, ctx, session=first)
+            expect_eq('%s: resumed' % path, False, reused)
+            if reason is not None:
+                srv.wait_log(rb'TLS session tickets unavailable: .*' + reason, 'the reason for %s' % path)
+            elif b'tickets unavailable' in srv.log():
+                raise Fail('a ticket complaint without --tls-ticket-key', R.esc(srv.log(), 2000))
+        finally:
+            srv.stop()
+    if os.listdir(shared):
+        raise Fail('a key file made in a directory others can write: %r' % os.listdir(shared))
