@@ -197,6 +197,23 @@ hostile_auth(struct msg *m)
 		m->type = MSG_CLIENT_ADDRESS;
 }
 
+static int send_msg(int, struct msg *, const int *, size_t);
+
+/* "The handshake is over", then a login: with no handshake at all. */
+static void
+hostile_claim_tls(int fd)
+{
+	struct msg m;
+	char password[] = "secret";
+
+	memset(&m, 0, MSG_HEADER);
+	m.type = MSG_TLS_DONE;
+	m.len = (uint32_t)strlen("tls=stls");
+	memcpy(m.data, "tls=stls", m.len);
+	if (send_msg(fd, &m, NULL, 0) == 0)
+		(void)privsep_login(fd, "alice", password);
+}
+
 /* Sends one message with nfds (at most 3) descriptors. */
 static int
 send_msg(int fd, struct msg *m, const int *fds, size_t nfds)
@@ -499,6 +516,9 @@ privsep_tls_start(int fd, struct tls_ticket_key *ticket)
 		r = 0;
 	}
 	explicit_bzero(&m, sizeof(m));
+	/* A compromised process would claim TLS anyway, to log in in clear. */
+	if (r == -1 && hostile("prelogin-claims-tls"))
+		hostile_claim_tls(fd);
 	return r;
 }
 
@@ -728,6 +748,8 @@ monitor_client_address(const struct privsep_config *config,
 /*
  * The TLS requests of the pre-login child: start (once), sign (the signer
  * limits how often and what), done (the signer is closed, for good).
+ * *started: 0 not asked, 1 the signer started, -1 refused (then neither a
+ * signature nor "done" is taken: no login may count as over TLS).
  * Returns 0, or -1 for a request out of order.
  */
 static int
@@ -741,15 +763,16 @@ monitor_tls(const struct privsep_config *config, int fd, struct msg *m,
 
 	switch (m->type) {
 	case MSG_TLS_START:
-		if (config->tls_chain == NULL || *started)
+		if (config->tls_chain == NULL || *started != 0)
 			return -1;
-		*started = 1;
 		if (tls_signer_start(config->tls_chain, config->tls_key_file,
 		    signer, error, sizeof(error)) == -1) {
+			*started = -1;
 			syslog(LOG_ERR, "rip=%s: TLS unavailable: %s",
 			    config->rip, error);
 			return reply(fd, MSG_TLS_START, -1, EPERM, -1);
 		}
+		*started = 1;
 		/* Without the ticket key: full handshakes, but TLS all the same. */
 		ticket.len = 0;
 		if (config->tls_ticket_key_file != NULL &&
@@ -761,14 +784,15 @@ monitor_tls(const struct privsep_config *config, int fd, struct msg *m,
 		explicit_bzero(&ticket, sizeof(ticket));
 		return r;
 	case MSG_TLS_SIGN:
-		if (!*started || result->tls || m->len > TLS_SIGN_REQUEST_MAX)
+		if (*started != 1 || result->tls ||
+		    m->len > TLS_SIGN_REQUEST_MAX)
 			return -1;
 		if (tls_signer_sign(*signer, m->data, m->len, sig,
 		    sizeof(sig), &len) == -1)
 			return reply(fd, MSG_TLS_SIGN, -1, EPERM, -1);
 		return reply_data(fd, MSG_TLS_SIGN, 0, sig, len);
 	case MSG_TLS_DONE:
-		if (!*started || result->tls || m->len >= TLS_INFO_MAX)
+		if (*started != 1 || result->tls || m->len >= TLS_INFO_MAX)
 			return -1;
 		tls_signer_stop(signer);
 		/* Text for the session's log line: printable, no '%'. */

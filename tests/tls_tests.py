@@ -1161,3 +1161,32 @@ def _():
             srv.stop()
     if os.listdir(shared):
         raise Fail('a key file made in a directory others can write: %r' % os.listdir(shared))
+
+
+@test('tls:hostile-prelogin-claims-tls', weight=3)
+def _():
+    """A pre-login process whose STLS was refused (the key does not belong to
+    the certificate) and that tells the login monitor the handshake is
+    over anyway, then logs in with the password in clear (pop3d-fault
+    POP3D_HOSTILE=prelogin-claims-tls): the login monitor took no
+    handshake to be over, so it ends the connection; no session."""
+    srv = FaultServer('tls-hostile-claims', tls_args('ec', key='rsa'), 'prelogin-claims-tls')
+    try:
+        before = srv.env.snapshot()
+        s = raw_connect(srv.port)
+        expect_eq('greeting', GREETING, read_line(s))
+        s.sendall(b'STLS\r\n')
+        s.settimeout(10 * Config.scale)
+        try:
+            rest = read_until_close(s)
+        except socket.timeout:
+            raise Fail('the connection went on after a login without a handshake', R.esc(srv.log(), 2000))
+        expect_eq('after STLS', b'', rest)
+        srv.wait_log(rb'TLS request out of order from the pre-login process: ending the connection',
+                     'the refusal')
+        if b'login: rip=' in srv.log():
+            raise Fail('a session started without a handshake', R.esc(srv.log(), 2000))
+        expect_no_pop3d_left(srv.log, srv, 'after the refusal')
+        R.check_after(srv.env, 'unchanged', before)
+    finally:
+        srv.stop()
