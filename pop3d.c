@@ -920,8 +920,8 @@ start_tls(struct session *s, const char *mode)
 	int r;
 
 	r = tls_server_start(s->tls_chain, s->opt->tls_priority, &s->ticket,
-	    s->monitor_fd, s->opt->timeout_sec, mode, &s->tls_info, error,
-	    sizeof(error));
+	    privsep_tls_sign, s->monitor_fd, s->opt->timeout_sec, mode,
+	    &s->tls_info, error, sizeof(error));
 	/* GnuTLS has its own copy of the ticket key. */
 	explicit_bzero(&s->ticket, sizeof(s->ticket));
 	if (r == -1) {

@@ -20,7 +20,8 @@
  *                       user's session, never holds the key.
  *   the pre-login side  the handshake and the records.  Its key is a GnuTLS
  *                       "external" key whose sign callback asks the login
- *                       monitor, which forwards to the signer.  After the
+ *                       monitor (through the function pop3d.c passes in,
+ *                       privsep_tls_sign()), which forwards to the signer.  After the
  *                       handshake the login monitor closes the signer.
  *   the relay           after login the pre-login process stays, decrypting
  *                       the client's records into a socket whose other end is
@@ -57,7 +58,6 @@
 #include <gnutls/x509.h>
 
 #include "io.h"
-#include "privsep.h"
 #include "tls.h"
 
 /* ---- Files ------------------------------------------------------------- */
@@ -555,6 +555,7 @@ static unsigned int npcerts;
 static gnutls_pk_algorithm_t key_algorithm;
 static unsigned int key_bits;
 static int monitor;
+static tls_sign_fn *sign_remotely;
 
 /* The external key's signing: the monitor's signer does it. */
 static int
@@ -564,7 +565,7 @@ remote_sign(char kind, gnutls_sign_algorithm_t algo,
 	unsigned char sig[TLS_SIGNATURE_MAX];
 	size_t len;
 
-	if (privsep_tls_sign(monitor, (uint32_t)algo, kind, data->data,
+	if (sign_remotely(monitor, (uint32_t)algo, kind, data->data,
 	    data->size, sig, sizeof(sig), &len) == -1)
 		return GNUTLS_E_PK_SIGN_FAILED;
 	signature->data = gnutls_malloc(len);
@@ -828,8 +829,9 @@ tls_close(void)
  */
 int
 tls_server_start(const struct tls_chain *chain, const char *priority,
-    const struct tls_ticket_key *ticket, int monitor_fd, int timeout_sec,
-    const char *mode, struct tls_info *info, char *error, size_t error_size)
+    const struct tls_ticket_key *ticket, tls_sign_fn *sign, int monitor_fd,
+    int timeout_sec, const char *mode, struct tls_info *info, char *error,
+    size_t error_size)
 {
 	const char *where = NULL;
 	gnutls_datum_t key;
@@ -837,6 +839,7 @@ tls_server_start(const struct tls_chain *chain, const char *priority,
 	int r;
 
 	monitor = monitor_fd;
+	sign_remotely = sign;
 	if (credentials_make(chain, error, error_size) == -1)
 		return -1;
 	r = gnutls_init(&session, GNUTLS_SERVER | GNUTLS_NONBLOCK |

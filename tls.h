@@ -43,11 +43,21 @@ int	tls_signer_sign(int fd, const void *request, size_t len,
 	    void *signature, size_t size, size_t *len_r);
 void	tls_signer_stop(int *fd);
 
+/*
+ * How the pre-login side has a handshake message signed: privsep.c's
+ * privsep_tls_sign(), which pop3d.c passes in, so that tls.c needs nothing
+ * of privsep.c (which uses tls.c for the signer).  0 with the signature in
+ * signature[0..*len_r), or -1.
+ */
+typedef int tls_sign_fn(int monitor_fd, uint32_t algorithm, char kind,
+    const void *data, size_t len, void *signature, size_t size,
+    size_t *len_r);
+
 /* The pre-login process: the handshake, records, and the relay after login. */
 int	tls_server_start(const struct tls_chain *chain, const char *priority,
-	    const struct tls_ticket_key *ticket, int monitor_fd,
-	    int timeout_sec, const char *mode, struct tls_info *info,
-	    char *error, size_t error_size);
+	    const struct tls_ticket_key *ticket, tls_sign_fn *sign,
+	    int monitor_fd, int timeout_sec, const char *mode,
+	    struct tls_info *info, char *error, size_t error_size);
 int	tls_active(void);
 void	tls_close(void);
 int	tls_relay(int plain_fd, int timeout_sec);

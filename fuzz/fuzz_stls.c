@@ -132,12 +132,14 @@ static const struct io_transport file_transport = { file_read, file_write };
 
 int
 __wrap_tls_server_start(const struct tls_chain *chain, const char *priority,
-    const struct tls_ticket_key *ticket, int monitor_fd, int timeout_sec,
-    const char *mode, struct tls_info *info, char *error, size_t error_size)
+    const struct tls_ticket_key *ticket, tls_sign_fn *sign, int monitor_fd,
+    int timeout_sec, const char *mode, struct tls_info *info, char *error,
+    size_t error_size)
 {
 	(void)chain;
 	(void)priority;
 	(void)ticket;
+	(void)sign;
 	(void)monitor_fd;
 	(void)timeout_sec;
 	(void)error;
