@@ -56,6 +56,12 @@ static int in_session;
 /* What the seams saw in one run. */
 static int tls_in_fd = -1, tls_out_fd = -1;
 static int handshakes, tls_on;
+/*
+ * A signal ended the run early: libFuzzer's own timer (SIGALRM, for
+ * -timeout) can fire inside pop3d_main(), whose handler then ends the
+ * session as a real signal would.  Such a run is cut short, not wrong.
+ */
+static int signalled;
 
 /* ---- Test seams (linker --wrap, see Makefile) --------------------------- */
 
@@ -303,6 +309,7 @@ serve(const uint8_t *plain, size_t plain_len, const uint8_t *tls,
 	in_session = 1;
 	rc = pop3d_main(9, argv);
 	in_session = 0;
+	signalled |= io_signal_pending();
 	io_set_transport(NULL);
 	for (k = 0; k <= 2; k++)
 		if (__real_dup2(saved_fd[k], (int)k) == -1)
@@ -336,6 +343,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 2 || size > 65536)
 		return -1;
+	signalled = 0;
 	plain_len = (size_t)data[0] << 8 | data[1];
 	if (plain_len > size - 2)
 		plain_len = size - 2;
@@ -365,7 +373,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (handshake) {
 		serve(stls_only, sizeof(stls_only) - 1, data + 2 + plain_len,
 		    size - 2 - plain_len, &ref_plain, &ref_tls);
-		FZ_CHECK(fz_eq(tls_out.p, tls_out.len, ref_tls.p, ref_tls.len),
+		FZ_CHECK(signalled || fz_eq(tls_out.p, tls_out.len, ref_tls.p,
+		    ref_tls.len),
 		    "the replies inside TLS depend on the plaintext part (%zu "
 		    "octets, %zu without it)", tls_out.len, ref_tls.len);
 	}
