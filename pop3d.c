@@ -1775,6 +1775,10 @@ main(int argc, char *argv[])
 	}
 	/* The chain is public; the key is read only by the signer. */
 	if (opt.tls_cert != NULL) {
+		if (tls_init() == -1) {
+			syslog(LOG_ERR, "cannot set up GnuTLS");
+			return server_unavailable(&opt);
+		}
 		(void)tls_chain_read(opt.tls_cert, &chain);
 		s.tls_chain = &chain;
 		tls_socket_setup(1);

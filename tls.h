@@ -29,6 +29,7 @@ struct tls_info {
 };
 
 /* In the original process, before anything forks. */
+int	tls_init(void);
 int	tls_chain_read(const char *cert_file, struct tls_chain *chain);
 void	tls_socket_setup(int fd);
 
