@@ -26,12 +26,13 @@ OURCPPFLAGS = -D_GNU_SOURCE -DLIBBSD_NETBSD_VIS \
               $(shell $(PKG_CONFIG) --cflags $(LIBS))
 OURLDLIBS   = $(shell $(PKG_CONFIG) --libs $(LIBS)) -lresolv
 
-SRCS = pop3d.c io.c mailbox.c lock.c scan.c match.c uidl.c index.c update.c \
-       journal.c replay.c auth.c privsep.c proxy.c sandbox.c util.c tls.c
+SRCS = pop3d.c options.c session.c login.c transaction.c send.c io.c \
+       mailbox.c lock.c scan.c match.c uidl.c index.c update.c journal.c \
+       replay.c auth.c privsep.c proxy.c sandbox.c util.c tls.c
 OBJS = $(SRCS:.c=.o)
-HDRS = auth.h index.h io.h journal.h journal_int.h lock.h mailbox.h match.h \
-       params.h privsep.h proxy.h replay.h sandbox.h scan.h table.h tls.h \
-       uidl.h update.h util.h
+HDRS = auth.h index.h io.h journal.h journal_int.h lock.h login.h mailbox.h \
+       match.h options.h params.h privsep.h proxy.h replay.h sandbox.h scan.h \
+       send.h session.h table.h tls.h transaction.h uidl.h update.h util.h
 
 # Debian packages: to build, and to run every test.
 BUILD_DEPS = gcc make pkg-config libbsd-dev libcrypt-dev libxxhash-dev \

@@ -1,6 +1,7 @@
 /*
  * util.c: small helpers that several files share: reads and writes that
- * go on until they are done, a monotonic clock, and decimal numbers.
+ * go on until they are done, a monotonic clock, and decimal numbers
+ * (written, and parsed strictly).
  *
  * Owns no state and trusts nothing: it moves octets and says how many.
  * It must not decide what a short read means (the caller knows whether
@@ -109,7 +110,7 @@ now_msec(void)
 
 /*
  * Writes v in decimal at out, without a NUL; returns the length (at most
- * 20).  The UIDL recipe hashes a size written so; pop3d.c writes LIST
+ * 20).  The UIDL recipe hashes a size written so; transaction.c writes LIST
  * and UIDL lines with it, where snprintf() was most of their cost.
  */
 size_t
@@ -124,4 +125,26 @@ format_decimal(char *out, uint64_t v)
 	for (len = n; n > 0; n--)
 		*out++ = digits[n - 1];
 	return len;
+}
+
+/*
+ * Digits only: no sign, no space, no 0x; overflow is an error, never a
+ * wrap (so "LIST 4294967297" is not "LIST 1").
+ */
+int
+parse_number(const char *s, uint64_t *value_r)
+{
+	uint64_t v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*value_r = v;
+	return 0;
 }

@@ -15,5 +15,6 @@ int		read_full(int fd, void *buf, size_t len);
 int		write_full(int fd, const void *buf, size_t len);
 long long	now_msec(void);
 size_t		format_decimal(char *out, uint64_t v);
+int		parse_number(const char *s, uint64_t *value_r);
 
 #endif

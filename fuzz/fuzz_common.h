@@ -3,7 +3,7 @@
  *
  * Independent re-implementations of what the wire form of a stored message
  * must be (RFC 1939 section 3 and pop3d(8)), written from the spec, not from
- * pop3d.c, so the targets can compare the server against them.  Header-only:
+ * send.c, so the targets can compare the server against them.  Header-only:
  * each target includes it once.
  */
 #ifndef POP3D_FUZZ_COMMON_H

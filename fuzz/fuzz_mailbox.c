@@ -15,8 +15,8 @@
  *  - the messages start exactly where an independent model of the
  *    manual's From_ rule (model_from_line()) says;
  *  - each wire_size (LIST) equals an independent count over
- *    [body_offset, msg_end), and equals the octets RETR sends (pop3d.c's
- *    own send_message(), dot-unstuffed), which are exactly the stored
+ *    [body_offset, msg_end), and equals the octets RETR sends (send.c's
+ *    send_message(), dot-unstuffed), which are exactly the stored
  *    message with CRLF line ends; TOP n with a huge count equals RETR, and
  *    TOP n k is the header, its empty line and k body lines;
  *  - UIDLs are 1 to 70 characters of 0x21-0x7E and unique;
@@ -28,10 +28,26 @@
  *    mbox_update() leaves exactly the file minus those messages' regions
  *    [from_offset, next from_offset or EOF), and no dotlock behind.
  *
- * pop3d.c is included (with main renamed) to reach its static
- * send_message(): the RETR and TOP byte counts are what matters.
+ * send_message() is send.c's, the one RETR and TOP use: the byte counts
+ * are what matters.
  */
-#include "../pop3d.c"
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "index.h"
+#include "io.h"
+#include "lock.h"
+#include "mailbox.h"
+#include "send.h"
+#include "session.h"
+#include "update.h"
 
 #include "fuzz_common.h"
 
@@ -123,7 +139,7 @@ sent(struct session *s, size_t i, int top, uint64_t lines, struct fz_buf *body)
 	 * retrieve() adds the terminating dot after its own check: the
 	 * digest of what was sent (and, for TOP, read on) is the scan's.
 	 */
-	r = send_message(s, i, top, lines, &used);
+	r = send_message(&s->mb, i, top, lines, &used);
 	FZ_CHECK(r == 0 && msg_send_finish(&s->mb, i, used) == MBOX_OK &&
 	    io_write(".\r\n", 3) == 0 && io_flush() == 0,
 	    "send_message(%zu, top=%d) failed or its digest differs", i + 1,
