@@ -1,6 +1,6 @@
 # pop3d: a small POP3 server for mbox spools.  See README.md.
 #
-# make            build pop3d
+# make            build pop3d and pop3d-tls
 # make check      the whole test suite (what CI runs)
 # make install    binary, manual page, examples (PREFIX, DESTDIR)
 # make demo       serve dist/sample.mbox on 127.0.0.1:1110
@@ -21,15 +21,28 @@ CFLAGS     ?= -O2 -g
 # cannot be added to with +=, so ours have names of their own).
 # DWARF 4: valgrind 3.19 cannot read clang 14's DWARF 5.
 STDFLAGS    = -std=c17 -Wall -Wextra -Wpedantic -gdwarf-4 $(if $(WERROR),-Werror)
-LIBS        = libbsd-overlay libxcrypt libxxhash libseccomp gnutls
+# Two programs from the same sources: pop3d has no TLS (tls_none.c) and
+# links no TLS library, pop3d-tls has TLS (tls.c, tls_signer.c) and links
+# GnuTLS.  Loading GnuTLS and its libraries costs every connection, so
+# plaintext ones do not pay for it (README.md, "Cost to plaintext
+# connections").  The test builds (pop3d-asan, -fault, -valgrind, -limits,
+# make coverage) are one program each, with TLS.
+LIBS        = libbsd-overlay libxcrypt libxxhash libseccomp
+TLS_LIBS    = gnutls
 OURCPPFLAGS = -D_GNU_SOURCE -DLIBBSD_NETBSD_VIS \
-              $(shell $(PKG_CONFIG) --cflags $(LIBS))
+              $(shell $(PKG_CONFIG) --cflags $(LIBS) $(TLS_LIBS))
 OURLDLIBS   = $(shell $(PKG_CONFIG) --libs $(LIBS)) -lresolv
+TLS_LDLIBS  = $(shell $(PKG_CONFIG) --libs $(LIBS) $(TLS_LIBS)) -lresolv
 
-SRCS = pop3d.c options.c session.c login.c transaction.c send.c io.c \
-       mailbox.c lock.c scan.c match.c uidl.c index.c update.c journal.c \
-       replay.c auth.c privsep.c proxy.c sandbox.c util.c tls.c
-OBJS = $(SRCS:.c=.o)
+CORE_SRCS = pop3d.c options.c session.c login.c transaction.c send.c io.c \
+            mailbox.c lock.c scan.c match.c uidl.c index.c update.c journal.c \
+            replay.c auth.c privsep.c proxy.c sandbox.c util.c
+NOTLS_SRCS = $(CORE_SRCS) tls_none.c
+TLS_SRCS  = $(CORE_SRCS) tls.c tls_signer.c
+SRCS      = $(CORE_SRCS) tls_none.c tls.c tls_signer.c
+NOTLS_OBJS = $(NOTLS_SRCS:.c=.o)
+TLS_OBJS  = $(TLS_SRCS:.c=.o)
+OBJS      = $(SRCS:.c=.o)
 HDRS = auth.h index.h io.h journal.h journal_int.h lock.h login.h mailbox.h \
        match.h options.h params.h privsep.h proxy.h replay.h sandbox.h scan.h \
        send.h session.h table.h tls.h transaction.h uidl.h update.h util.h
@@ -50,10 +63,15 @@ SUDO       = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SAN_FLAGS  = -O1 -g -fno-omit-frame-pointer \
              -fsanitize=address,undefined -fno-sanitize-recover=all
 
-all: pop3d
+all: pop3d pop3d-tls
 
-pop3d: $(OBJS)
-	$(CC) $(STDFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(OURLDLIBS) $(LDLIBS)
+pop3d: $(NOTLS_OBJS)
+	$(CC) $(STDFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(NOTLS_OBJS) $(OURLDLIBS) \
+	    $(LDLIBS)
+
+pop3d-tls: $(TLS_OBJS)
+	$(CC) $(STDFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(TLS_OBJS) $(TLS_LDLIBS) \
+	    $(LDLIBS)
 
 .c.o:
 	$(CC) $(STDFLAGS) $(OURCPPFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
@@ -61,8 +79,8 @@ pop3d: $(OBJS)
 $(OBJS): $(HDRS)
 
 # The same sources under AddressSanitizer and UndefinedBehaviorSanitizer.
-pop3d-asan: $(SRCS) $(HDRS)
-	$(CC) $(STDFLAGS) $(OURCPPFLAGS) $(CPPFLAGS) $(SAN_FLAGS) -o $@ $(SRCS) $(OURLDLIBS) $(LDLIBS)
+pop3d-asan: $(TLS_SRCS) $(HDRS)
+	$(CC) $(STDFLAGS) $(OURCPPFLAGS) $(CPPFLAGS) $(SAN_FLAGS) -o $@ $(TLS_SRCS) $(TLS_LDLIBS) $(LDLIBS)
 
 FAULT_DEFS  = -DPOP3D_FAULT_INJECTION -DJOURNAL_CHUNK_BYTES=65536
 LIMITS_DEFS = -DAUTH_FAILURE_DELAY_MSEC=0 -DMBOX_MESSAGES_MAX=100 \
@@ -71,36 +89,39 @@ LIMITS_DEFS = -DAUTH_FAILURE_DELAY_MSEC=0 -DMBOX_MESSAGES_MAX=100 \
 # Dies by SIGKILL at the N-th write/sync of an update (POP3D_FAULT_AFTER=N);
 # with POP3D_HOSTILE=WHAT a child misbehaves as a compromised one could
 # (privsep.c, hostile()).
-pop3d-fault: $(SRCS) $(HDRS)
+pop3d-fault: $(TLS_SRCS) $(HDRS)
 	$(CC) $(STDFLAGS) $(OURCPPFLAGS) $(CPPFLAGS) $(CFLAGS) $(FAULT_DEFS) \
-	    -o $@ $(SRCS) $(OURLDLIBS) $(LDLIBS)
+	    -o $@ $(TLS_SRCS) $(TLS_LDLIBS) $(LDLIBS)
 
 # For valgrind, which cannot run under a system-call filter (params.h,
 # SANDBOX_FILTERS): the same code without the filters.
-pop3d-valgrind: $(SRCS) $(HDRS)
+pop3d-valgrind: $(TLS_SRCS) $(HDRS)
 	$(CC) $(STDFLAGS) $(OURCPPFLAGS) $(CPPFLAGS) $(CFLAGS) -DSANDBOX_FILTERS=0 \
-	    -o $@ $(SRCS) $(OURLDLIBS) $(LDLIBS)
+	    -o $@ $(TLS_SRCS) $(TLS_LDLIBS) $(LDLIBS)
 
 # Test build for limits: no login delay, tiny caps (100 messages, 1 MiB).
-pop3d-limits: $(SRCS) $(HDRS)
+pop3d-limits: $(TLS_SRCS) $(HDRS)
 	$(CC) $(STDFLAGS) $(OURCPPFLAGS) $(CPPFLAGS) $(CFLAGS) $(LIMITS_DEFS) \
-	    -o $@ $(SRCS) $(OURLDLIBS) $(LDLIBS)
+	    -o $@ $(TLS_SRCS) $(TLS_LDLIBS) $(LDLIBS)
 
 check: check-build check-tests check-safety check-explorer check-deploy \
        check-asan check-valgrind check-lint check-fuzz check-deb
 	@echo "make check: all passed"
 
+# pop3d must not link GnuTLS (its whole point): ldd names no libgnutls.
 check-build:
 	$(MAKE) clean
-	$(MAKE) WERROR=1 CC=clang pop3d
+	$(MAKE) WERROR=1 CC=clang pop3d pop3d-tls
 	$(MAKE) clean
-	$(MAKE) WERROR=1 pop3d
+	$(MAKE) WERROR=1 pop3d pop3d-tls
+	@if ldd pop3d | grep gnutls; then \
+	    echo "pop3d links GnuTLS: only pop3d-tls may"; exit 1; fi
 
 # pop3d-fault also plays the hostile child for the privsep:hostile-* tests,
 # pop3d-limits (no failure delay) shows the dummy hash's cost.
-check-tests: pop3d pop3d-fault pop3d-limits
-	POP3D=./pop3d POP3D_FAULT=./pop3d-fault POP3D_LIMITS=./pop3d-limits \
-	    tests/run
+check-tests: pop3d pop3d-tls pop3d-fault pop3d-limits
+	POP3D=./pop3d POP3D_TLS=./pop3d-tls POP3D_FAULT=./pop3d-fault \
+	    POP3D_LIMITS=./pop3d-limits tests/run
 
 # Crashes at every write of an update, delivery agents racing sessions,
 # concurrent sessions, full disk, hostile mailboxes (SAFETY_QUICK=1 in check;
@@ -120,9 +141,9 @@ torture: pop3d pop3d-fault
 	POP3D=./pop3d POP3D_FAULT=./pop3d-fault tests/explorer/explorer.py --long
 
 # Real launchers and real clients; they need root and skip without it.
-check-deploy: pop3d
-	POP3D=$(CURDIR)/pop3d tests/launchers/run
-	POP3D=$(CURDIR)/pop3d tests/clients/run
+check-deploy: pop3d pop3d-tls
+	POP3D=$(CURDIR)/pop3d POP3D_TLS=$(CURDIR)/pop3d-tls tests/launchers/run
+	POP3D=$(CURDIR)/pop3d POP3D_TLS=$(CURDIR)/pop3d-tls tests/clients/run
 
 # Reports go to files, never to the client; any file is a failure.  Leaks
 # are valgrind's job: LeakSanitizer cannot work in the chrooted pre-login
@@ -168,15 +189,19 @@ GCOV_ENV    = GCOV_PREFIX=$(GCOV_DIR) \
               GCOV_PREFIX_STRIP=$$(echo $(CURDIR) | tr -cd / | wc -c)
 AS_NOBODY   = $(if $(filter 0,$(shell id -u)),setpriv --reuid=65534 \
               --regid=65534 --clear-groups)
-COV_SUITES  = $(GCOV_ENV) POP3D=./pop3d POP3D_FAULT=./pop3d-fault \
-                  POP3D_LIMITS=./pop3d-limits tests/run 2>&1 | tail -1; \
-              $(GCOV_ENV) $(AS_NOBODY) env POP3D=./pop3d tests/run 2>&1 | tail -1; \
+COV_SUITES  = $(GCOV_ENV) POP3D=./pop3d POP3D_TLS=./pop3d-tls \
+                  POP3D_FAULT=./pop3d-fault POP3D_LIMITS=./pop3d-limits \
+                  tests/run 2>&1 | tail -1; \
+              $(GCOV_ENV) $(AS_NOBODY) env POP3D=./pop3d POP3D_TLS=./pop3d-tls \
+                  tests/run 2>&1 | tail -1; \
               $(GCOV_ENV) SAFETY_QUICK=1 POP3D=./pop3d POP3D_FAULT=./pop3d-fault \
                   tests/safety/run 2>&1 | tail -1; \
               $(GCOV_ENV) POP3D=./pop3d POP3D_LIMITS=./pop3d-limits \
                   tests/hostile/run 2>&1 | tail -1; \
-              $(GCOV_ENV) POP3D=$(CURDIR)/pop3d tests/launchers/run 2>&1 | tail -1; \
-              $(GCOV_ENV) POP3D=$(CURDIR)/pop3d tests/clients/run 2>&1 | tail -1; \
+              $(GCOV_ENV) POP3D=$(CURDIR)/pop3d POP3D_TLS=$(CURDIR)/pop3d-tls \
+                  tests/launchers/run 2>&1 | tail -1; \
+              $(GCOV_ENV) POP3D=$(CURDIR)/pop3d POP3D_TLS=$(CURDIR)/pop3d-tls \
+                  tests/clients/run 2>&1 | tail -1; \
               true
 # The pre-login process's root directory, as root: an empty tmpfs (0755,
 # root's) holding only the counts' directory.
@@ -202,16 +227,17 @@ coverage:
 	mkdir -p .cov
 	$(CC) $(STDFLAGS) -O0 -c -o .cov/exit.o tests/coverage_exit.c
 	$(MAKE) CFLAGS="$(COV_FLAGS)" LDFLAGS="$(COV_LDFLAGS)" LDLIBS=.cov/exit.o \
-	    pop3d
-	$(MAKE) $(foreach b,fault limits,$(addprefix .cov/$(b)/,$(OBJS)))
+	    pop3d pop3d-tls
+	$(MAKE) $(foreach b,fault limits,$(addprefix .cov/$(b)/,$(TLS_OBJS)))
 	$(CC) $(STDFLAGS) $(COV_LDFLAGS) -o pop3d-fault \
-	    $(addprefix .cov/fault/,$(OBJS)) .cov/exit.o $(OURLDLIBS) $(LDLIBS)
+	    $(addprefix .cov/fault/,$(TLS_OBJS)) .cov/exit.o $(TLS_LDLIBS) $(LDLIBS)
 	$(CC) $(STDFLAGS) $(COV_LDFLAGS) -o pop3d-limits \
-	    $(addprefix .cov/limits/,$(OBJS)) .cov/exit.o $(OURLDLIBS) $(LDLIBS)
+	    $(addprefix .cov/limits/,$(TLS_OBJS)) .cov/exit.o $(TLS_LDLIBS) $(LDLIBS)
 	rm -rf $(GCOV_DIR)
 	for d in $(COV_DIRS); do \
 	    mkdir -p $(GCOV_DIR)/$$d || exit 1; \
-	    for o in $(OBJS); do \
+	    objs="$(OBJS)"; [ "$$d" = . ] || objs="$(TLS_OBJS)"; \
+	    for o in $$objs; do \
 	        install -m 0666 /dev/null $(GCOV_DIR)/$$d/$${o%.o}.gcda || \
 	            exit 1; \
 	    done; \
@@ -239,10 +265,10 @@ demo-deps:
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $(DEMO_DEPS) \
 	    $(CHECK_DEPS)
 
-demo: pop3d
+demo: pop3d-tls
 	sh dist/demo
 
-bench: pop3d
+bench: pop3d pop3d-tls
 	bench/run
 
 fuzz:
@@ -252,12 +278,13 @@ fuzz:
 CHROOTDIR ?= /var/lib/pop3d
 CACHEDIR  ?= /var/cache/pop3d
 
-install: pop3d
+install: pop3d pop3d-tls
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(DOCDIR)/examples/fail2ban
 	$(INSTALL) -d -m 0755 $(DESTDIR)$(CHROOTDIR)
 	$(INSTALL) -d -m 0711 $(DESTDIR)$(CACHEDIR)
 	$(INSTALL) -m 0755 pop3d $(DESTDIR)$(SBINDIR)/pop3d
+	$(INSTALL) -m 0755 pop3d-tls $(DESTDIR)$(SBINDIR)/pop3d-tls
 	$(INSTALL) -m 0644 man/pop3d.8 $(DESTDIR)$(MANDIR)/man8/pop3d.8
 	$(INSTALL) -m 0644 dist/pop3d.inetd dist/pop3d.xinetd \
 	    dist/pop3d.socket dist/pop3d@.service dist/pop3s.socket \
@@ -289,7 +316,8 @@ check-deb: deb
 	tests/package/run
 
 clean:
-	rm -f pop3d pop3d-asan pop3d-fault pop3d-limits pop3d-valgrind $(OBJS) \
+	rm -f pop3d pop3d-tls pop3d-asan pop3d-fault pop3d-limits pop3d-valgrind \
+	    $(OBJS) \
 	    *.gcda *.gcno *.gcov
 	rm -rf .asan .cov build-deb
 

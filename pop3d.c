@@ -417,6 +417,16 @@ start_privsep(struct session *s, const struct options *opt)
 	return 0;
 }
 
+/* TLS cannot be served as configured: no retry helps; exits 1. */
+static int
+tls_unavailable(const struct options *opt)
+{
+	if (!opt->implicit_tls)
+		(void)reply("-ERR [SYS/PERM] Server unavailable.");
+	(void)io_flush();
+	return 1;
+}
+
 /* The reply of a process that could not set itself up; exits 1. */
 static int
 server_unavailable(const struct options *opt)
@@ -471,21 +481,21 @@ main(int argc, char *argv[])
 	}
 	io_init(opt.timeout_sec);
 	io_set_deadline(opt.login_timeout_sec);
+	/*
+	 * TLS asked for and not possible: no service at all, never plaintext
+	 * in its place.  tls_init() logs why (pop3d, as against pop3d-tls,
+	 * has no TLS built in: tls_none.c).
+	 */
+	if (opt.tls_cert != NULL && tls_init() == -1)
+		return tls_unavailable(&opt);
 	if (opt.tls_cert != NULL && geteuid() != 0) {
 		/* Only the monitor's signer may hold the key: no TLS without. */
 		syslog(LOG_ERR, "TLS needs privilege separation: start pop3d "
 		    "as root");
-		if (!opt.implicit_tls)
-			(void)reply("-ERR [SYS/PERM] Server unavailable.");
-		(void)io_flush();
-		return 1;
+		return tls_unavailable(&opt);
 	}
 	/* The chain is public; the key is read only by the signer. */
 	if (opt.tls_cert != NULL) {
-		if (tls_init() == -1) {
-			syslog(LOG_ERR, "cannot set up GnuTLS");
-			return server_unavailable(&opt);
-		}
 		(void)tls_chain_read(opt.tls_cert, &chain);
 		s.tls_chain = &chain;
 		tls_socket_setup(1);

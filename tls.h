@@ -1,6 +1,7 @@
 /*
  * tls.h: TLS (GnuTLS) with the private key outside the processes that read
- * client bytes.  See tls.c.
+ * client bytes.  See tls.c and tls_signer.c (pop3d-tls), or tls_none.c
+ * (pop3d, which has no TLS: every function fails).
  */
 #ifndef POP3D_TLS_H
 #define POP3D_TLS_H
@@ -28,7 +29,10 @@ struct tls_info {
 	char		 text[TLS_INFO_MAX];	/* "tls=stls version=... cipher=..." */
 };
 
-/* In the original process, before anything forks. */
+/*
+ * In the original process, before anything forks.  tls_init() logs why it
+ * failed: pop3d-tls could not set up GnuTLS, or this is pop3d.
+ */
 int	tls_init(void);
 int	tls_chain_read(const char *cert_file, struct tls_chain *chain);
 void	tls_socket_setup(int fd);

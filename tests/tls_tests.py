@@ -620,7 +620,7 @@ def _():
                     c.user('alice')
                     expect_eq('pass', LOGGED_IN, c.pass_('secret'))
                     c.stat()
-                procs = [(p, u) for p, u in pop3d_processes(Config.pop3d) if u != 0]
+                procs = [(p, u) for p, u in pop3d_processes(Config.pop3d_tls) if u != 0]
                 want = 1 if stage == 'before login' else 2
                 if len(procs) < want:
                     raise Fail('%s: %d non-root pop3d processes, expected at least %d' % (stage, len(procs), want))
@@ -757,7 +757,7 @@ def _():
     need_root()
     if not shutil.which('testssl'):
         raise Skip('testssl.sh is not installed')
-    if Config.wrapper or 'asan' in os.path.basename(Config.pop3d):
+    if Config.wrapper or 'asan' in os.path.basename(Config.pop3d_tls):
         raise Skip('testssl.sh runs against the plain build only (minutes per port)')
     for mode, extra, starttls in (('implicit', ['--implicit-tls'], []), ('stls', [], ['-t', 'pop3'])):
         srv = Server('tls-testssl-' + mode, tls_args('long', extra=extra))
@@ -832,7 +832,7 @@ def cmdline(pid):
 def expect_no_pop3d_left(port_log, srv, what):
     """Every pop3d process of the connection is gone within 5 s."""
     for _ in range(100):
-        left = pop3d_processes(Config.pop3d) + (pop3d_processes(Config.fault) if Config.fault else [])
+        left = pop3d_processes(Config.pop3d_tls) + (pop3d_processes(Config.fault) if Config.fault else [])
         left = [p for p, _ in left if srv.env.dir.encode() in cmdline(p)]
         if not left:
             return
@@ -911,7 +911,7 @@ def _():
         c = poplib.POP3_SSL('127.0.0.1', srv.port, timeout=10 * Config.scale, context=CA.context())
         c.user('alice')
         expect_eq('pass', LOGGED_IN, c.pass_('secret'))
-        procs = [(p, u) for p, u in pop3d_processes(Config.pop3d) if srv.env.dir.encode() in cmdline(p)]
+        procs = [(p, u) for p, u in pop3d_processes(Config.pop3d_tls) if srv.env.dir.encode() in cmdline(p)]
         # The pre-login process leads its own session (setsid).
         relay = [p for p, u in procs if u != 0 and os.getsid(p) == p]
         if len(relay) != 1:
@@ -1190,3 +1190,44 @@ def _():
         R.check_after(srv.env, 'unchanged', before)
     finally:
         srv.stop()
+
+
+# ---------------------------------------------------------------- pop3d without TLS (tls_none.c)
+
+@test('tls:pop3d-has-no-tls', weight=2)
+def _():
+    """pop3d links no TLS library (ldd names no libgnutls: it would cost
+    every plaintext connection the loading), and given a TLS option it
+    serves nothing: one log line naming pop3d-tls, -ERR [SYS/PERM] on the
+    STLS port and nothing at all on the implicit-TLS one, exit 1; never
+    plaintext in place of the TLS asked for."""
+    if Config.pop3d == Config.pop3d_tls:
+        raise Skip('POP3D_TLS is POP3D: no build without TLS to test')
+    r = subprocess.run(['ldd', Config.pop3d], capture_output=True, timeout=30)
+    if r.returncode != 0 or b'libc.so' not in r.stdout:
+        raise Fail('ldd pop3d failed', R.esc(r.stdout + r.stderr, 2000))
+    if b'gnutls' in r.stdout:
+        raise Fail('pop3d links GnuTLS', R.esc(r.stdout, 2000))
+    CA.get()
+    env = Env('tls-none')
+    env.put_mailbox(fixture('F1.mbox'))
+    before = env.snapshot()
+    for name, extra, reply in (('stls', [], b'-ERR [SYS/PERM] Server unavailable.\r\n'),
+                               ('implicit', ['--implicit-tls'], b''),
+                               ('tickets', ['--tls-ticket-key={dir}.ticket'],
+                                b'-ERR [SYS/PERM] Server unavailable.\r\n')):
+        argv = env.argv(tls_args('ec', extra=extra), debug=True)
+        argv[len(Config.wrapper)] = Config.pop3d
+        open(env.errfile, 'wb').close()
+        p = env.popen(argv)
+        out = p.communicate(b'CAPA\r\nUSER alice\r\nPASS secret\r\nQUIT\r\n', timeout=10 * Config.scale)[0]
+        expect_eq(name + ': the reply', reply, out)
+        expect_eq(name + ': exit status', 1, p.returncode)
+        lines = [x for x in env.stderr().split(b'\n') if x]
+        want = (b'TLS is not built into this binary: run pop3d-tls for --tls-cert, --tls-key, '
+                b'--implicit-tls and --tls-ticket-key')
+        if len(lines) != 1 or not lines[0].endswith(want):
+            raise Fail(name + ': not the one log line naming pop3d-tls', R.esc(env.stderr(), 2000))
+        if os.path.exists(env.dir + '.ticket'):
+            raise Fail(name + ': pop3d made a ticket key file')
+    R.check_after(env, 'unchanged', before)
