@@ -265,7 +265,7 @@ demo-deps:
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $(DEMO_DEPS) \
 	    $(CHECK_DEPS)
 
-demo: pop3d-tls
+demo: pop3d pop3d-tls
 	sh dist/demo
 
 bench: pop3d pop3d-tls
@@ -286,6 +286,7 @@ install: pop3d pop3d-tls
 	$(INSTALL) -m 0755 pop3d $(DESTDIR)$(SBINDIR)/pop3d
 	$(INSTALL) -m 0755 pop3d-tls $(DESTDIR)$(SBINDIR)/pop3d-tls
 	$(INSTALL) -m 0644 man/pop3d.8 $(DESTDIR)$(MANDIR)/man8/pop3d.8
+	ln -sf pop3d.8 $(DESTDIR)$(MANDIR)/man8/pop3d-tls.8
 	$(INSTALL) -m 0644 dist/pop3d.inetd dist/pop3d.xinetd \
 	    dist/pop3d.socket dist/pop3d@.service dist/pop3s.socket \
 	    dist/pop3s@.service dist/pop3s.xinetd \

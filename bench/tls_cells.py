@@ -188,7 +188,7 @@ class TlsCells:
         self.pop3d_tls = False
         self.ticket_key = None
         if b.pop3d:
-            h = subprocess.run([b.pop3d, "--help"], capture_output=True, text=True)
+            h = subprocess.run([b.pop3d_tls, "--help"], capture_output=True, text=True)
             self.pop3d_tls = "--tls-cert" in h.stdout + h.stderr
             # Resumption (issue 14): tickets under a master key in a file
             # pop3d makes if missing, in a directory only root may write.
@@ -200,7 +200,7 @@ class TlsCells:
                 self.ticket_key = os.path.join(kd, "key")
             if not self.pop3d_tls:
                 b.notes.append("pop3d (%s) has no --tls-cert: its TLS cells were not run."
-                               % a.pop3d)
+                               % b.pop3d_tls)
         self.have_dovecot = shutil.which("dovecot") is not None and b.root
         if not self.have_dovecot:
             b.notes.append("Dovecot's daemon (`dovecot`) not installed or not root: its TLS "
@@ -291,7 +291,8 @@ class TlsCells:
         b = self.b
         port = free_port()
         argv = ["systemd-socket-activate", "-l", "127.0.0.1:%d" % port, "--inetd", "-a", "--",
-                b.pop3d, "-f", self.pop3d_users, "-m", "%h/inbox",
+                b.pop3d if security == "plain" else b.pop3d_tls,
+                "-f", self.pop3d_users, "-m", "%h/inbox",
                 "--index-dir=" + (b.index_dir if index else "none")]
         if security != "plain":
             argv += ["--tls-cert=" + self.cert, "--tls-key=" + self.key]
@@ -307,9 +308,9 @@ class TlsCells:
         d = Daemon("pop3d", "pop3d", argv, ports, cg, logf, True)
         logf.close()
         self.info["pop3d"] = ("`systemd-socket-activate -l 127.0.0.1:PORT --inetd -a -- %s -f "
-                              "USERS -m %%h/inbox --index-dir=DIR|none [--tls-cert=%s "
-                              "--tls-key=%s%s [--implicit-tls]]` as root" % (
-                                  b.pop3d, self.cert, self.key,
+                              "USERS -m %%h/inbox --index-dir=DIR|none`, or with TLS `%s ... "
+                              "--tls-cert=%s --tls-key=%s%s [--implicit-tls]`, as root" % (
+                                  b.pop3d, b.pop3d_tls, self.cert, self.key,
                                   " --tls-ticket-key=" + self.ticket_key if self.ticket_key
                                   else ""))
         return d

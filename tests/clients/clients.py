@@ -67,7 +67,8 @@ class Server:
     def __init__(self, cl, res, variant, client):
         self.cl, self.res, self.variant = cl, res, variant
         self.tmp = h.tempdir(cl, "pop3d-clients-%s-%s." % (client.replace("::", "-"), variant))
-        self.binary = h.build_pop3d(cl, self.tmp)
+        # TLS needs pop3d-tls: pop3d has none (tls_none.c).
+        self.binary = h.build_pop3d(cl, self.tmp, tls=variant in ("stls", "pop3s"))
         self.acct = h.Account(cl, self.tmp, prefix="p3c")
         self.spool = os.path.join(self.tmp, "spool")
         os.mkdir(self.spool)

@@ -126,14 +126,17 @@ def tempdir(cl, prefix):
 
 # ----------------------------------------------------------------- pop3d
 
-def build_pop3d(cl, tmp):
-    """Build pop3d (retrying while the lead edits) and copy it to tmp, so a
-    rebuild during the run does not change the binary under test."""
-    src = os.environ.get("POP3D")
+def build_pop3d(cl, tmp, tls=False):
+    """Build pop3d, or with tls pop3d-tls (the build with TLS), retrying
+    while the lead edits, and copy it to tmp, so a rebuild during the run
+    does not change the binary under test.  POP3D / POP3D_TLS: a given
+    build instead."""
+    name = "pop3d-tls" if tls else "pop3d"
+    src = os.environ.get("POP3D_TLS" if tls else "POP3D")
     if not src:
         out = ""
         for attempt in range(6):
-            p = subprocess.run(["make", "-C", TOP, "pop3d"],
+            p = subprocess.run(["make", "-C", TOP, name],
                                stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
             out = p.stdout
@@ -141,9 +144,9 @@ def build_pop3d(cl, tmp):
                 break
             time.sleep(10)
         else:
-            raise RuntimeError("make pop3d failed:\n" + out[-2000:])
-        src = os.path.join(TOP, "pop3d")
-    dst = os.path.join(tmp, "pop3d")
+            raise RuntimeError("make %s failed:\n%s" % (name, out[-2000:]))
+        src = os.path.join(TOP, name)
+    dst = os.path.join(tmp, name)
     with open(src, "rb") as f, open(dst, "wb") as g:
         g.write(f.read())
     os.chmod(dst, 0o755)

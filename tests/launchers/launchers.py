@@ -287,18 +287,23 @@ def systemd_verify(cl, res):
         res.skip("systemd-analyze verify", "systemd-analyze not installed")
         return
     tmp = h.tempdir(cl, "pop3d-verify.")
-    binary = h.build_pop3d(cl, tmp)
+    # pop3s runs pop3d-tls (pop3d has no TLS), pop3d the build without.
+    binaries = {"pop3d": h.build_pop3d(cl, tmp),
+                "pop3s": h.build_pop3d(cl, tmp, tls=True)}
     units = os.path.join(tmp, "units")
     os.mkdir(units)
     for name in ("pop3d", "pop3s"):
         shutil.copy(os.path.join(h.TOP, "dist", name + ".socket"), units)
         svc = open(os.path.join(h.TOP, "dist", name + "@.service")).read()
         m = re.search(r"^ExecStart=(\S+)", svc, re.M)
-        res.ok("%s@.service has ExecStart=" % name, m)
+        want = os.path.basename(binaries[name])
+        res.ok("%s@.service has ExecStart=.../%s" % (name, want),
+               m and os.path.basename(m.group(1)) == want,
+               m.group(0) if m else svc)
         if not m:
             return
-        svc = svc.replace("ExecStart=" + m.group(1), "ExecStart=" + binary,
-                          1)
+        svc = svc.replace("ExecStart=" + m.group(1),
+                          "ExecStart=" + binaries[name], 1)
         with open(os.path.join(units, name + "@.service"), "w") as fh:
             fh.write(svc)
     # Documentation=man:pop3d(8): let man(1) find the page in the tree.
