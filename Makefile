@@ -34,15 +34,15 @@ OURCPPFLAGS = -D_GNU_SOURCE -DLIBBSD_NETBSD_VIS \
 OURLDLIBS   = $(shell $(PKG_CONFIG) --libs $(LIBS)) -lresolv
 TLS_LDLIBS  = $(shell $(PKG_CONFIG) --libs $(LIBS) $(TLS_LIBS)) -lresolv
 
-CORE_SRCS = pop3d.c options.c session.c login.c transaction.c send.c io.c \
-            mailbox.c lock.c scan.c match.c uidl.c index.c update.c journal.c \
-            replay.c auth.c privsep.c proxy.c sandbox.c util.c
-NOTLS_SRCS = $(CORE_SRCS) tls_none.c
-TLS_SRCS  = $(CORE_SRCS) tls.c tls_signer.c
-SRCS      = $(CORE_SRCS) tls_none.c tls.c tls_signer.c
-NOTLS_OBJS = $(NOTLS_SRCS:.c=.o)
-TLS_OBJS  = $(TLS_SRCS:.c=.o)
-OBJS      = $(SRCS:.c=.o)
+# SRCS: pop3d's; TLS_SRCS: pop3d-tls's; ALL_SRCS: both (lint, coverage).
+SRCS = pop3d.c options.c session.c login.c transaction.c send.c io.c \
+       mailbox.c lock.c scan.c match.c uidl.c index.c update.c journal.c \
+       replay.c auth.c privsep.c proxy.c sandbox.c util.c tls_none.c
+TLS_SRCS = $(filter-out tls_none.c,$(SRCS)) tls.c tls_signer.c
+ALL_SRCS = $(SRCS) tls.c tls_signer.c
+OBJS     = $(SRCS:.c=.o)
+TLS_OBJS = $(TLS_SRCS:.c=.o)
+ALL_OBJS = $(ALL_SRCS:.c=.o)
 HDRS = auth.h index.h io.h journal.h journal_int.h lock.h login.h mailbox.h \
        match.h options.h params.h privsep.h proxy.h replay.h sandbox.h scan.h \
        send.h session.h table.h tls.h transaction.h uidl.h update.h util.h
@@ -65,9 +65,8 @@ SAN_FLAGS  = -O1 -g -fno-omit-frame-pointer \
 
 all: pop3d pop3d-tls
 
-pop3d: $(NOTLS_OBJS)
-	$(CC) $(STDFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(NOTLS_OBJS) $(OURLDLIBS) \
-	    $(LDLIBS)
+pop3d: $(OBJS)
+	$(CC) $(STDFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(OURLDLIBS) $(LDLIBS)
 
 pop3d-tls: $(TLS_OBJS)
 	$(CC) $(STDFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(TLS_OBJS) $(TLS_LDLIBS) \
@@ -76,7 +75,7 @@ pop3d-tls: $(TLS_OBJS)
 .c.o:
 	$(CC) $(STDFLAGS) $(OURCPPFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(OBJS): $(HDRS)
+$(ALL_OBJS): $(HDRS)
 
 # The same sources under AddressSanitizer and UndefinedBehaviorSanitizer.
 pop3d-asan: $(TLS_SRCS) $(HDRS)
@@ -165,8 +164,8 @@ check-lint:
 	tests/include-graph
 	mandoc -Tlint -W warning man/pop3d.8
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-	    --inline-suppr --std=c11 -D_GNU_SOURCE $(SRCS)
-	clang-tidy --quiet $(SRCS) -- $(STDFLAGS) $(OURCPPFLAGS) $(CPPFLAGS)
+	    --inline-suppr --std=c11 -D_GNU_SOURCE $(ALL_SRCS)
+	clang-tidy --quiet $(ALL_SRCS) -- $(STDFLAGS) $(OURCPPFLAGS) $(CPPFLAGS)
 
 # Line coverage of the suites (gcov): make coverage, then read coverage.txt
 # (tests/README, "Coverage").  Each build the suites run is compiled with
@@ -236,7 +235,7 @@ coverage:
 	rm -rf $(GCOV_DIR)
 	for d in $(COV_DIRS); do \
 	    mkdir -p $(GCOV_DIR)/$$d || exit 1; \
-	    objs="$(OBJS)"; [ "$$d" = . ] || objs="$(TLS_OBJS)"; \
+	    objs="$(ALL_OBJS)"; [ "$$d" = . ] || objs="$(TLS_OBJS)"; \
 	    for o in $$objs; do \
 	        install -m 0666 /dev/null $(GCOV_DIR)/$$d/$${o%.o}.gcda || \
 	            exit 1; \
@@ -250,7 +249,7 @@ coverage:
 	for d in $(COV_DIRS); do \
 	    cp $(GCOV_DIR)/$$d/*.gcda $$d/ || exit 1; \
 	done
-	tests/coverage $(SRCS) | tee coverage.txt
+	tests/coverage $(ALL_SRCS) | tee coverage.txt
 
 check-fuzz:
 	$(MAKE) -C fuzz check
@@ -302,7 +301,7 @@ install: pop3d pop3d-tls
 # which dpkg-checkbuilddeps insists on (DEB_DEPS).
 DEB_DEPS    = build-essential dpkg-dev debhelper lintian python3 adduser \
               update-inetd
-DEB_SOURCES = $(SRCS) $(HDRS) Makefile README.md debian dist man tests
+DEB_SOURCES = $(ALL_SRCS) $(HDRS) Makefile README.md debian dist man tests
 
 deb:
 	rm -rf build-deb
@@ -318,8 +317,7 @@ check-deb: deb
 
 clean:
 	rm -f pop3d pop3d-tls pop3d-asan pop3d-fault pop3d-limits pop3d-valgrind \
-	    $(OBJS) \
-	    *.gcda *.gcno *.gcov
+	    $(ALL_OBJS) *.gcda *.gcno *.gcov
 	rm -rf .asan .cov build-deb
 
 .PHONY: all check check-build check-tests check-safety check-explorer \

@@ -65,6 +65,7 @@ def _():
     if p.returncode != 0:
         raise Fail('make install failed', p.stderr.decode('utf-8', 'replace')[-1500:])
     want = {'usr/sbin/pop3d': 0o755, 'usr/share/man/man8/pop3d.8': 0o644,
+            'usr/sbin/pop3d-tls': 0o755,
             'usr/share/doc/pop3d/examples/pop3d.inetd': 0o644,
             'usr/share/doc/pop3d/examples/pop3d.xinetd': 0o644,
             'usr/share/doc/pop3d/examples/pop3d.socket': 0o644,
@@ -81,6 +82,11 @@ def _():
     expect_eq('installed files and modes', want, got)
     expect_eq('installed manual page', read_top('man/pop3d.8'),
               open(os.path.join(dest, 'usr/share/man/man8/pop3d.8')).read())
+    # pop3d-tls: man pop3d-tls finds the same page.
+    expect_eq('pop3d-tls.8', 'pop3d.8',
+              os.readlink(os.path.join(dest, 'usr/share/man/man8/pop3d-tls.8')))
+    expect_eq('installed pop3d-tls', open(os.path.join(TOP, 'pop3d-tls'), 'rb').read(),
+              open(os.path.join(dest, 'usr/sbin/pop3d-tls'), 'rb').read())
 
 
 @test('docs:make-check-targets')
