@@ -40,29 +40,6 @@ MSGS = h.all_messages()
 BASE, NEW1, NEW2 = MSGS[:4], MSGS[4], MSGS[5]
 
 
-def make_ca(tmp):
-    """A CA and a certificate for 127.0.0.1 and localhost, made with
-    openssl; returns (ca.pem, cert.pem, key.pem)."""
-    d = os.path.join(tmp, "tls")
-    os.mkdir(d, 0o700)
-    run = lambda *a: subprocess.run(["openssl"] + list(a), cwd=d,  # noqa: E731
-                                    check=True, capture_output=True)
-    run("req", "-x509", "-newkey", "ec", "-pkeyopt",
-        "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out",
-        "ca.pem", "-days", "2", "-subj", "/CN=pop3d clients test CA")
-    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem",
-        "-out", "req.pem", "-subj", "/CN=localhost")
-    with open(os.path.join(d, "ext"), "w") as f:
-        f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
-    run("x509", "-req", "-in", "req.pem", "-CA", "ca.pem", "-CAkey",
-        "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "ext",
-        "-out", "cert.pem")
-    os.chmod(d, 0o755)
-    os.chmod(os.path.join(d, "ca.pem"), 0o644)
-    return tuple(os.path.join(d, n) for n in ("ca.pem", "cert.pem",
-                                              "key.pem"))
-
-
 class Server:
     def __init__(self, cl, res, variant, client):
         self.cl, self.res, self.variant = cl, res, variant
@@ -85,7 +62,7 @@ class Server:
         tls = []
         self.ca = None
         if variant in ("stls", "pop3s"):
-            self.ca, cert, key = make_ca(self.tmp)
+            self.ca, cert, key = h.make_ca(self.tmp)
             tls = ["--tls-cert=" + cert, "--tls-key=" + key]
             if variant == "pop3s":
                 tls.append("--implicit-tls")

@@ -16,6 +16,9 @@ shipped files are what is tested.
 import os
 import re
 import shutil
+import socket
+import ssl
+import stat
 import subprocess
 import sys
 import time
@@ -29,10 +32,10 @@ XINETD_DIR = os.environ.get("XINETD_DIR", "/var/tmp/pop3d-test-xinetd")
 class Env:
     """Account, users file, spool, binary, syslog sink."""
 
-    def __init__(self, cl, res, name):
+    def __init__(self, cl, res, name, tls=False):
         self.cl, self.res = cl, res
         self.tmp = h.tempdir(cl, "pop3d-launch-%s." % name)
-        self.binary = h.build_pop3d(cl, self.tmp)
+        self.binary = h.build_pop3d(cl, self.tmp, tls=tls)
         self.acct = h.Account(cl, self.tmp, prefix="p3l")
         self.spool = os.path.join(self.tmp, "spool")
         os.mkdir(self.spool)
@@ -335,7 +338,84 @@ def systemd_verify(cl, res):
                m and float(m.group(1)) < 5.0, p.stdout[-1500:])
 
 
+def pop3s_tickets(cl, res):
+    """dist/pop3s@.service issues TLS session tickets: its ExecStart's
+    --tls-ticket-key names a file in its StateDirectory, which systemd makes
+    root's with StateDirectoryMode=0700; that ExecStart, run as the unit
+    runs it (one pop3d-tls per connection, here under
+    systemd-socket-activate, the directory made as systemd makes it), makes
+    the key file root's 0600 of 64 octets and resumes a polling client's
+    second connection."""
+    svc = open(os.path.join(h.TOP, "dist", "pop3s@.service")).read()
+    m = re.search(r"^ExecStart=(\S+) (.*)$", svc, re.M)
+    state = re.search(r"^StateDirectory=(\S+)$", svc, re.M)
+    mode = re.search(r"^StateDirectoryMode=(\S+)$", svc, re.M)
+    args = m.group(2).split() if m else []
+    keys = [a.split("=", 1)[1] for a in args
+            if a.startswith("--tls-ticket-key=")]
+    if not res.ok("pop3s@.service: --tls-ticket-key in its StateDirectory "
+                  "(mode 0700)",
+                  state and mode and mode.group(1) == "0700" and
+                  len(keys) == 1 and os.path.dirname(keys[0]) ==
+                  "/var/lib/" + state.group(1), svc):
+        return
+    e = Env(cl, res, "tickets", tls=True)
+    ca, cert, key = h.make_ca(e.tmp)
+    statedir = os.path.join(e.tmp, "state")
+    os.mkdir(statedir, 0o700)
+    ticket = os.path.join(statedir, os.path.basename(keys[0]))
+    mine = {"--tls-cert": cert, "--tls-key": key, "--tls-ticket-key": ticket}
+    argv = [a.split("=")[0] + "=" + mine[a.split("=")[0]]
+            if a.split("=")[0] in mine else a for a in args]
+    log = open(os.path.join(e.tmp, "tickets.err"), "wb")
+    h.Proc(cl, e.sink.ns_wrap() + [
+        "systemd-socket-activate", "-l", "127.0.0.1:%d" % e.port,
+        "--inetd", "-a", e.binary] + argv + e.args, stderr=log)
+    log.close()
+    if not res.ok("pop3s tickets: listening", h.wait_listen(e.port)):
+        return
+    ctx = ssl.create_default_context(cafile=ca)
+    a, session, reused, replies = e.acct, None, [], []
+    for _ in range(2):
+        s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", e.port),
+                                                     timeout=20),
+                            server_hostname="localhost", session=session)
+        s.sendall(b"USER %s\r\nPASS %s\r\nQUIT\r\n" % (
+            a.name.encode(), a.password.encode()))
+        got = b""
+        while len(got) < 1 << 16:
+            d = s.recv(4096)
+            if not d:
+                break
+            got += d
+        replies.append(got)
+        reused.append(s.session_reused)
+        session = s.session
+        s.close()
+    size = sum(len(h.wire(b)) for _, b in e.msgs)
+    want = (b"+OK POP3 server ready.\r\n+OK Send your password.\r\n"
+            b"+OK Logged in, %d messages (%d octets).\r\n+OK Bye.\r\n" % (
+                len(e.msgs), size))
+    res.eq("pop3s tickets: both sessions", replies, [want, want])
+    res.eq("pop3s tickets: a full handshake, then a resumed one", reused,
+           [False, True])
+    try:
+        st = os.lstat(ticket)
+        got = (stat.S_ISREG(st.st_mode), st.st_uid, oct(st.st_mode & 0o777),
+               st.st_size)
+    except FileNotFoundError:
+        got = None
+    res.eq("pop3s tickets: the key file made root's, 0600, 64 octets", got,
+           (True, 0, "0o600", 64))
+    name = re.escape(a.name)
+    m = e.sink.wait_for(r"pop3d\[\d+\]: login: rip=127\.0\.0\.1 user=%s .* "
+                        r"tls=implicit version=TLS1\.3 cipher=\S+ resumed$" %
+                        name)
+    res.ok("pop3s tickets: the login line says resumed", m, e.sink.text())
+
+
 TESTS = {
+    "pop3s-tickets": pop3s_tickets,
     "socket-activate": socket_activate,
     "inetd": lambda cl, res: inetd(cl, res, False),
     "inetd-tcpd": lambda cl, res: inetd(cl, res, True),
@@ -355,8 +435,8 @@ def main():
         if not h.have(tool):
             res.skip(name, "%s not installed" % tool)
             return res.summary()
-    if name != "systemd-verify" and not h.have("systemd-socket-activate") \
-            and name == "socket-activate":
+    if not h.have("systemd-socket-activate") and \
+            name in ("socket-activate", "pop3s-tickets"):
         res.skip(name, "systemd-socket-activate not installed "
                  "(package systemd)")
         return res.summary()
