@@ -687,34 +687,40 @@ def _():
 
 
 def shipped_tls_args():
-    """The pop3d arguments of the TLS lines in dist/: pop3s@.service's
-    ExecStart, the pop3s and STLS lines of pop3d.inetd (commented there),
-    pop3s.xinetd's server_args."""
+    """The program and the arguments of the TLS lines in dist/:
+    pop3s@.service's ExecStart, the pop3s and STLS lines of pop3d.inetd
+    (commented there), pop3s.xinetd's server and server_args."""
     top = os.path.dirname(R.HERE)
     out = {}
     svc = open(os.path.join(top, 'dist', 'pop3s@.service')).read()
-    out['pop3s@.service'] = re.search(r'^ExecStart=\S+ (.*)$', svc, re.M).group(1).split()
+    m = re.search(r'^ExecStart=(\S+) (.*)$', svc, re.M)
+    out['pop3s@.service'] = (m.group(1), m.group(2).split())
     for line in open(os.path.join(top, 'dist', 'pop3d.inetd')):
         f = line.lstrip('#').split()
         if len(f) > 7 and f[0] in ('pop3', 'pop3s'):
-            out['pop3d.inetd ' + f[0]] = f[7:]
+            out['pop3d.inetd ' + f[0]] = (f[6], f[7:])
     xi = open(os.path.join(top, 'dist', 'pop3s.xinetd')).read()
-    out['pop3s.xinetd'] = re.search(r'^\s*server_args\s*=\s*(.*)$', xi, re.M).group(1).split()
+    out['pop3s.xinetd'] = (re.search(r'^\s*server\s*=\s*(\S+)$', xi, re.M).group(1),
+                           re.search(r'^\s*server_args\s*=\s*(.*)$', xi, re.M).group(1).split())
     return out
 
 
 @test('tls:shipped-launcher-lines', weight=4)
 def _():
-    """Each TLS line shipped in dist/ serves what it says: implicit TLS for
-    pop3s, STLS with logins refused before it for pop3."""
+    """Each TLS line shipped in dist/ runs pop3d-tls (pop3d has no TLS) and
+    serves what it says: implicit TLS for pop3s, STLS with logins refused
+    before it for pop3."""
     need_root()
     CA.get()
     lines = shipped_tls_args()
     expect_eq('TLS lines found', ['pop3d.inetd pop3', 'pop3d.inetd pop3s', 'pop3s.xinetd', 'pop3s@.service'],
               sorted(lines))
-    for name, args in sorted(lines.items()):
+    expect_eq('their programs', ['/usr/local/sbin/pop3d-tls'] * 4, [p for p, _ in lines.values()])
+    tickets = ticket_dir('shipped')
+    for name, (_, args) in sorted(lines.items()):
         args = [a.replace('/etc/pop3d/fullchain.pem', CA.path('ec.pem')).replace(
-            '/etc/pop3d/privkey.pem', CA.path('ec.key')) for a in args]
+            '/etc/pop3d/privkey.pem', CA.path('ec.key')).replace(
+            '/var/lib/pop3d-tls/', tickets + '/') for a in args]
         srv = Server('tls-shipped', args)
         try:
             if '--implicit-tls' in args:
