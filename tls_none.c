@@ -3,11 +3,10 @@
  *
  * Why it exists: linking GnuTLS costs every connection, plaintext ones
  * too, the dynamic loader's work on GnuTLS and the eight libraries it
- * needs, even with its constructor skipped: about 3 ms of CPU, a quarter
- * to two fifths of a plaintext connection's whole cost (README.md, "Cost to
- * plaintext connections").  So the same sources make two programs: pop3d
- * links this file and no TLS library; pop3d-tls links tls.c and
- * tls_signer.c.
+ * needs, even with its constructor skipped: 2 to 3 ms of CPU, a quarter to
+ * two fifths of the plaintext connection rate (README.md, "Two programs").
+ * So the same sources make two programs: pop3d links this file and no TLS
+ * library; pop3d-tls links tls.c and tls_signer.c.
  *
  * Every function fails.  Only tls_init() is reached (pop3d.c calls it
  * first, when --tls-cert is given): it logs the one line that tells the
