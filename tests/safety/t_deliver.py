@@ -13,7 +13,7 @@ import threading
 import time
 
 import lib
-from lib import Fail, Skip, check, expect, BYE, DELETED, ERR_CHANGED, ERR_QUIT, ERR_INUSE
+from lib import Fail, Skip, check, expect, BYE, DELETED, ERR_CHANGED, ERR_GONE, ERR_QUIT, ERR_INUSE
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 AGENTS = ('procmail', 'dotlockfile', 'pymbox')
@@ -54,6 +54,7 @@ class Book:
         self.quit_failed = 0
         self.in_use = 0
         self.changed = 0
+        self.gone = 0
         self.retrs = 0
 
 
@@ -77,6 +78,12 @@ def session_loop(ctx, env, binary, book, known, stop, rnd, max_sessions):
                 if st == ERR_CHANGED:
                     with book.lock:
                         book.changed += 1
+                    continue
+                # The other session's QUIT removed it (the manual, SAFETY:
+                # "A message whose octets are no longer in the file is gone").
+                if st == ERR_GONE:
+                    with book.lock:
+                        book.gone += 1
                     continue
                 check(st.startswith(b'+OK '), 'RETR %d: %s' % (k, lib.short(st)))
                 mk = lib.marker_of(body)
@@ -102,11 +109,19 @@ def session_loop(ctx, env, binary, book, known, stop, rnd, max_sessions):
                     continue
                 if st == b'-ERR Message is deleted.\r\n':
                     continue
+                if st == ERR_GONE:
+                    with book.lock:
+                        book.gone += 1
+                    continue
                 check(st.startswith(b'+OK'), 'TOP %d 0: %s' % (k, lib.short(st)))
                 mk = lib.marker_of(body)
                 check(mk in known, 'TOP %d 0: unknown message' % k)
                 st, _ = s.cmd(b'DELE %d' % k)
                 if st == ERR_CHANGED:
+                    continue
+                if st == ERR_GONE:
+                    with book.lock:
+                        book.gone += 1
                     continue
                 expect(st, DELETED, 'DELE %d' % k)
                 pending.add(mk)
@@ -200,7 +215,7 @@ def race(ctx):
     ctx.count('delivered', len(ok))
     ctx.count('sessions', book.sessions)
     ctx.stats['deliver_detail'] = (len(ok), len(failed), book.sessions, len(book.deleted),
-                                   book.quit_failed, book.in_use, book.changed)
+                                   book.quit_failed, book.in_use, book.changed, book.gone)
     if book.errors:
         raise Fail('session: %s' % book.errors[0])
     check(len(failed) <= max(3, len(ok) // 20), '%d deliveries failed, e.g. %s' % (
