@@ -37,15 +37,18 @@ TLS_LDLIBS  = $(shell $(PKG_CONFIG) --libs $(LIBS) $(TLS_LIBS)) -lresolv
 # SRCS: pop3d's; TLS_SRCS: pop3d-tls's; ALL_SRCS: both (lint, coverage).
 SRCS = pop3d.c options.c session.c login.c transaction.c send.c io.c \
        mailbox.c lock.c scan.c match.c uidl.c index.c update.c journal.c \
-       replay.c auth.c privsep.c proxy.c sandbox.c util.c tls_none.c
+       replay.c auth.c privsep.c privsep_msg.c privsep_child.c \
+       monitor_login.c monitor_serve.c proxy.c sandbox.c util.c tls_none.c
 TLS_SRCS = $(filter-out tls_none.c,$(SRCS)) tls.c tls_signer.c
 ALL_SRCS = $(SRCS) tls.c tls_signer.c
 OBJS     = $(SRCS:.c=.o)
 TLS_OBJS = $(TLS_SRCS:.c=.o)
 ALL_OBJS = $(ALL_SRCS:.c=.o)
 HDRS = auth.h index.h io.h journal.h journal_int.h lock.h login.h mailbox.h \
-       match.h options.h params.h privsep.h proxy.h replay.h sandbox.h scan.h \
-       send.h session.h table.h tls.h transaction.h uidl.h update.h util.h
+       match.h monitor_login.h monitor_serve.h options.h params.h privsep.h \
+       privsep_child.h privsep_config.h privsep_msg.h proxy.h replay.h \
+       sandbox.h scan.h send.h session.h table.h tls.h transaction.h uidl.h \
+       update.h util.h
 
 # Debian packages: to build, and to run every test.
 BUILD_DEPS = gcc make pkg-config libbsd-dev libcrypt-dev libxxhash-dev \

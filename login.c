@@ -25,7 +25,7 @@
 #include "io.h"
 #include "login.h"
 #include "params.h"
-#include "privsep.h"
+#include "privsep_child.h"
 #include "session.h"
 #include "tls.h"
 #include "transaction.h"

@@ -40,6 +40,7 @@
 #include "options.h"
 #include "params.h"
 #include "privsep.h"
+#include "privsep_child.h"
 #include "proxy.h"
 #include "session.h"
 #include "tls.h"

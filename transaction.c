@@ -24,7 +24,7 @@
 #include "lock.h"
 #include "mailbox.h"
 #include "params.h"
-#include "privsep.h"
+#include "privsep_child.h"
 #include "sandbox.h"
 #include "send.h"
 #include "session.h"

@@ -1,8 +1,9 @@
 /*
  * fuzz_privsep.c: libFuzzer target for the monitor's message parsers.
  *
- * privsep.c is included to reach its static receiving code.  The input's
- * first octet picks the receiver (modulo 4):
+ * privsep.c is included to reach its static receive_login(); the other
+ * receivers are monitor_login.c's, monitor_serve.c's and privsep_msg.c's,
+ * linked.  The input's first octet picks the receiver (modulo 4):
  *
  *   0  the login monitor reading the pre-login process (monitor_login():
  *      a PROXY header's address, login requests, the hand-over; auth.c
@@ -193,7 +194,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		account.uid = getuid();
 		account.gid = getgid();
 		account.has_ids = 1;
-		r = monitor_serve(sv[0], mbox, &account);
+		r = monitor_serve(sv[0], mbox, &account, 0);
 		FZ_CHECK(!first_has_fds || r == -1, "monitor_serve took a "
 		    "message with descriptors");
 		break;

@@ -43,6 +43,7 @@
 
 #include "../io.h"
 #include "../privsep.h"
+#include "../privsep_child.h"
 #include "../tls.h"
 #include "fuzz_common.h"
 
