@@ -87,7 +87,8 @@ def _():
 
 def hostile_session(env, what, debug=True):
     """pop3d-fault with POP3D_HOSTILE=what: a child that misbehaves as a
-    compromised one could (privsep.c, hostile())."""
+    compromised one could (privsep_child.c and privsep.c; the switch is
+    privsep_msg.c's hostile())."""
     if not Config.root:
         raise Skip('needs root (privilege separation)')
     if not Config.fault:

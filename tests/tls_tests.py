@@ -794,7 +794,8 @@ def _():
 
 class FaultServer(Server):
     """pop3d-fault with POP3D_HOSTILE=what behind the listener: a process
-    that misbehaves as a compromised one could (privsep.c, hostile())."""
+    that misbehaves as a compromised one could (privsep_child.c and
+    privsep.c; the switch is privsep_msg.c's hostile())."""
 
     def __init__(self, name, args, what, mailbox=None):
         need_root()
