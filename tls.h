@@ -50,7 +50,7 @@ void	tls_signer_stop(int *fd);
 
 /*
  * How the pre-login side has a handshake message signed: privsep.c's
- * privsep_tls_sign(), which pop3d.c passes in, so that tls.c needs nothing
+ * privsep_tls_sign(), which login.c passes in, so that tls.c needs nothing
  * of privsep.c (which uses tls.c for the signer).  0 with the signature in
  * signature[0..*len_r), or -1.
  */
