@@ -1238,3 +1238,64 @@ def _():
         if os.path.exists(env.dir + '.ticket'):
             raise Fail(name + ': pop3d made a ticket key file')
     R.check_after(env, 'unchanged', before)
+
+
+# ---------------------------------------------------------------- the signer's rules (pop3d-fault)
+
+def raw_handshake(port):
+    """STLS, then a ClientHello driven by hand (memory BIOs), so that every
+    octet the server sends after it is seen raw, including what a hostile
+    pre-login process writes in clear; returns them all, until the close."""
+    s = raw_connect(port)
+    try:
+        expect_eq('greeting', GREETING, read_line(s))
+        s.sendall(b'STLS\r\n')
+        expect_eq('STLS', b'+OK Begin TLS negotiation.\r\n', read_line(s))
+        incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        obj = CA.context().wrap_bio(incoming, outgoing, server_hostname='127.0.0.1')
+        try:
+            obj.do_handshake()
+        except ssl.SSLWantReadError:
+            pass
+        s.sendall(outgoing.read())
+        s.settimeout(10 * Config.scale)
+        try:
+            return read_until_close(s)
+        except socket.timeout:
+            raise Fail('the connection was not ended')
+    finally:
+        s.close()
+
+
+@test('tls:hostile-signer-requests', weight=4)
+def _():
+    """The signer signs what a TLS handshake signs, once, and nothing else.
+    A pre-login process that asks it (pop3d-fault POP3D_HOSTILE=prelogin-sign-*)
+    for a signature of 100 octets that are no handshake's, of a 20-octet
+    digest (no TLS hash has that length), of a request cut after its kind,
+    or for a second signature after the handshake's, is refused (it says
+    so to the client in clear: "hostile: refused"); the handshake fails,
+    nobody logs in, and the mailbox is untouched.  A request longer than
+    any request ends the connection at the login monitor, with its log
+    line."""
+    for what in ('prelogin-sign-data', 'prelogin-sign-digest', 'prelogin-sign-short',
+                 'prelogin-sign-twice', 'prelogin-sign-long'):
+        srv = FaultServer('tls-hostile-' + what, tls_args(), what)
+        try:
+            before = srv.env.snapshot()
+            out = raw_handshake(srv.port)
+            if what == 'prelogin-sign-long':
+                if b'hostile: ' in out:
+                    raise Fail('%s: the pre-login process got an answer' % what, R.esc(out, 500))
+                srv.wait_log(rb'TLS request out of order from the pre-login process: ending the connection',
+                             '%s: the refusal' % what)
+            else:
+                if b'hostile: refused\r\n' not in out:
+                    raise Fail('%s: not refused' % what, R.esc(out, 2000))
+                srv.wait_log(rb'TLS \(stls\): handshake failed', '%s: the failed handshake' % what)
+            if b'login: rip=' in srv.log():
+                raise Fail('%s: a session started' % what, R.esc(srv.log(), 2000))
+            expect_no_pop3d_left(srv.log, srv, what)
+            R.check_after(srv.env, 'unchanged', before)
+        finally:
+            srv.stop()
