@@ -1299,3 +1299,60 @@ def _():
             R.check_after(srv.env, 'unchanged', before)
         finally:
             srv.stop()
+
+
+@test('tls:hostile-prelogin-tls-order', weight=4)
+def _():
+    """Where TLS is required, the login monitor takes a login only after a
+    handshake it saw, and starts the signer once: a pre-login process that
+    sends a login in clear on STLS (pop3d-fault
+    POP3D_HOSTILE=prelogin-login-before-tls) or asks for TLS a second time
+    (prelogin-tls-start-twice) ends the connection with the log line; no
+    session, the mailbox untouched, nothing of the connection left."""
+    for what, log in (('prelogin-login-before-tls', rb'login before TLS from the pre-login process: ending '
+                                                    rb'the connection'),
+                      ('prelogin-tls-start-twice', rb'TLS request out of order from the pre-login process: '
+                                                   rb'ending the connection')):
+        srv = FaultServer('tls-hostile-' + what, tls_args(), what)
+        try:
+            before = srv.env.snapshot()
+            s = raw_connect(srv.port)
+            expect_eq('%s: greeting' % what, GREETING, read_line(s))
+            s.sendall(b'STLS\r\n')
+            s.settimeout(10 * Config.scale)
+            try:
+                rest = read_until_close(s)
+            except socket.timeout:
+                raise Fail('%s: the connection was not ended' % what, R.esc(srv.log(), 2000))
+            s.close()
+            expect_eq('%s: after STLS' % what, b'', rest)
+            srv.wait_log(log, '%s: the refusal' % what)
+            if b'login: rip=' in srv.log():
+                raise Fail('%s: a session started' % what, R.esc(srv.log(), 2000))
+            expect_no_pop3d_left(srv.log, srv, what)
+            R.check_after(srv.env, 'unchanged', before)
+        finally:
+            srv.stop()
+
+
+@test('tls:hostile-prelogin-forged-tls-text', weight=3)
+def _():
+    """The text for the login line comes from the pre-login process, so the
+    login monitor keeps only printable characters and no '%': one that
+    sends a line end and a forged login line in it (pop3d-fault
+    POP3D_HOSTILE=prelogin-tls-info) gets them as '?' in its own line; the
+    session itself works."""
+    srv = FaultServer('tls-hostile-info', tls_args(extra=['--implicit-tls']), 'prelogin-tls-info')
+    try:
+        c = poplib.POP3_SSL('127.0.0.1', srv.port, timeout=10 * Config.scale, context=CA.context())
+        c.user('alice')
+        expect_eq('pass', LOGGED_IN, c.pass_('secret'))
+        expect_eq('stat', (2, 52), c.stat())
+        expect_eq('quit', b'+OK Bye.', c.quit())
+        srv.wait_log(rb'login: rip=127\.0\.0\.1 user=alice .* tls=stls\?login: rip=192\.0\.2\.1 user=root \?n\n',
+                     'the login line with the forged text made harmless')
+        if re.search(rb'(^|\n)[^\n]*login: rip=192\.0\.2\.1 user=root %', srv.log()) or \
+                re.search(rb'\nlogin: rip=192', srv.log()):
+            raise Fail('the forged text reached the log as it was', R.esc(srv.log(), 3000))
+    finally:
+        srv.stop()
