@@ -355,6 +355,39 @@ bad_certificate('missing-key', lambda: CA.path('ec.pem'), lambda: CA.path('nonex
                 b'nonexistent.key: No such file or directory')
 bad_certificate('missing-cert', lambda: CA.path('nonexistent.pem'), lambda: CA.path('ec.key'),
                 b'nonexistent.pem: No such file or directory')
+
+
+def odd_file(name, content):
+    """A file in the test CA's directory, made on first use."""
+    path = CA.path(name)
+    if not os.path.exists(path):
+        with open(path, 'wb') as f:
+            f.write(content)
+    return path
+
+
+def future_certificate():
+    """A leaf certificate valid from tomorrow (openssl under faketime)."""
+    if not shutil.which('faketime'):
+        raise Skip('faketime is not installed')
+    d = CA.get().dir
+    if not os.path.exists(os.path.join(d, 'future.pem')):
+        r = subprocess.run(['faketime', '-f', '+1d', 'openssl', 'x509', '-req', '-in', 'ec.csr', '-CA', 'ca.pem',
+                            '-CAkey', 'ca.key', '-out', 'future.pem', '-days', '1', '-extfile', 'ext'],
+                           cwd=d, capture_output=True, timeout=60)
+        if r.returncode != 0:
+            raise Fail('openssl x509 under faketime failed', R.esc(r.stderr, 2000))
+    return os.path.join(d, 'future.pem')
+
+
+bad_certificate('cert-a-directory', lambda: CA.get().dir, lambda: CA.path('ec.key'),
+                b'tls-ca: not a regular file of at most')
+bad_certificate('cert-empty', lambda: odd_file('empty.pem', b''), lambda: CA.path('ec.key'),
+                b'empty.pem: empty')
+bad_certificate('cert-not-a-certificate', lambda: odd_file('text.pem', b'not a certificate\n'),
+                lambda: CA.path('ec.key'), b'the certificate file holds no certificate')
+bad_certificate('not-yet-valid', future_certificate, lambda: CA.path('ec.key'),
+                b'the certificate is not valid yet')
 bad_certificate('key-not-a-key', lambda: CA.path('ec.pem'), lambda: CA.path('ec.pem'),
                 b'ec.pem: no private key in it')
 
@@ -1151,6 +1184,7 @@ def _():
              (short, rb'short\.key: not a file of 64 octets of root\'s, mode 0600'),
              (link, rb'link\.key: Too many levels of symbolic links'),
              (os.path.join(shared, 'ticket.key'), rb'its directory is missing, a symbolic link, or not root\'s alone'),
+             ('relative.key', rb'relative\.key: not an absolute file name'),
              (None, None))
     for path, reason in cases:
         extra = ['--implicit-tls'] + (['--tls-ticket-key=' + path] if path else [])
