@@ -521,6 +521,27 @@ def _():
             srv.stop()
 
 
+@test('tls:rsa-pkcs1-signatures', weight=3)
+def _():
+    """TLS 1.2 clients that offer only RSA PKCS#1 v1.5 signatures (older
+    ones do) with SHA-256, -384 or -512: the signer signs the DigestInfo
+    GnuTLS hands over (tls.c digest_shaped(), RFC 8017 section 9.2) and
+    the client verifies it."""
+    srv = Server('tls-rsa-pkcs1', tls_args('rsa'))
+    try:
+        for hash_name in ('SHA256', 'SHA384', 'SHA512'):
+            r = s_client(srv.port, '-starttls', 'pop3', '-tls1_2', '-sigalgs', 'RSA+' + hash_name,
+                         data=b'CAPA\r\nQUIT\r\n')
+            out = r.stdout
+            if b'Verify return code: 0 (ok)' not in out or b'+OK Bye.\r\n' not in out:
+                raise Fail('s_client -sigalgs RSA+%s failed' % hash_name, R.esc(out + r.stderr, 3000))
+            expect_eq('peer signature (%s)' % hash_name, [b'RSA', hash_name.encode()],
+                      [re.search(rb'Peer signature type: (\S+)', out + r.stderr).group(1),
+                       re.search(rb'Peer signing digest: (\S+)', out + r.stderr).group(1)])
+    finally:
+        srv.stop()
+
+
 # ---------------------------------------------------------------- real clients
 
 @test('tls:curl', weight=4)
