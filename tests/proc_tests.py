@@ -2153,3 +2153,60 @@ def _():
     expect_eq('index use, first and second session', ('miss', 'hit'), (use1, use2))
     expect_eq('replies with the index = replies without', oracle, second)
     expect_eq('first session = second', first, second)
+
+
+# ----------------------------------------------------------------- util.c under injected faults (strace)
+
+def injected_argv(env, injects, args=()):
+    """pop3d under strace -f with each inject=... applied to every process
+    (strace counts each process's calls on its own)."""
+    if not shutil.which('strace'):
+        raise Skip('strace not installed')
+    argv = ['strace', '-f', '-qq', '-o', '/dev/null', '-e', 'trace=' + ','.join(c for c, _ in injects)]
+    for syscall, how in injects:
+        argv += ['-e', 'inject=%s:%s' % (syscall, how)]
+    return argv + env.argv(args)
+
+
+F1_SECOND = b'From bob@example.org Thu Jan  1 00:01:00 2024\nSubject: two\n\n.dot\nline2\n\n'
+
+
+@test('util:interrupted-transfers-go-on', weight=3)
+def _():
+    """Every file read and write of the session at an offset (pread_full(),
+    pwrite_full()) is interrupted once by a signal (strace: EINTR on every
+    odd pread64 and pwrite64): each is tried again, so RETR, DELE and QUIT
+    give the same replies and the same mailbox as without interruptions."""
+    env = Env('util-eintr')
+    env.put_mailbox(f1())
+    if f1()[-len(F1_SECOND):] != F1_SECOND:
+        raise Fail('test bug: F1 changed')
+    argv = injected_argv(env, (('pread64', 'error=EINTR:when=3+2'), ('pwrite64', 'error=EINTR:when=1+2')))
+    res = env.run(LOGIN + b'RETR 2\r\nDELE 1\r\nQUIT\r\n', argv=argv, timeout=60)
+    check_exit(res)
+    expect_eq('replies', GREETING + login_reply(2, 52) +
+              b'+OK 29 octets\r\nSubject: two\r\n\r\n..dot\r\nline2\r\n.\r\n' +
+              b'+OK Message deleted.\r\n+OK Bye.\r\n', res.out)
+    expect_eq('mailbox', F1_SECOND, open(env.mbox, 'rb').read())
+    check_no_lock(env)
+
+
+@test('util:write-of-nothing-is-an-error', weight=3)
+def _():
+    """A pwrite() that writes nothing (strace: the first pwrite64 of each
+    process returns 0) is an error, not progress and not a loop: QUIT's
+    update fails with [SYS/TEMP], the mailbox is unchanged and unlocked,
+    and the next session deletes the message."""
+    env = Env('util-write-nothing')
+    env.put_mailbox(f1())
+    before = env.snapshot()
+    argv = injected_argv(env, (('pwrite64', 'retval=0:when=1'),))
+    res = env.run(LOGIN + b'DELE 1\r\nQUIT\r\n', argv=argv, timeout=60)
+    check_exit(res)
+    expect_eq('replies', GREETING + login_reply(2, 52) + b'+OK Message deleted.\r\n' +
+              ERR_QUIT_TEMP + b'\r\n', res.out)
+    check_after(env, 'unchanged', before)
+    check_no_lock(env)
+    res = env.run(LOGIN + b'DELE 1\r\nQUIT\r\n')
+    check_exit(res)
+    expect_eq('mailbox after a second session', F1_SECOND, open(env.mbox, 'rb').read())
