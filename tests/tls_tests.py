@@ -1411,3 +1411,72 @@ def _():
             raise Fail('the forged text reached the log as it was', R.esc(srv.log(), 3000))
     finally:
         srv.stop()
+
+
+# ---------------------------------------------------------------- faults in the root processes (strace)
+
+class StraceServer(Server):
+    """pop3d under strace -f behind the listener, one system call failed
+    as inject=SYSCALL:... says; strace counts each process's calls on its
+    own, so when=2 is the login monitor's second call of that kind."""
+
+    def __init__(self, name, args, syscall, inject):
+        need_root()
+        if not shutil.which('strace'):
+            raise Skip('strace not installed')
+        CA.get()
+        self.env = Env(name)
+        self.env.put_mailbox(fixture('F1.mbox'))
+        self.lst = P.Listener(self.env, inner=['strace', '-f', '-qq', '-o', '/dev/null', '-e', 'trace=' + syscall,
+                                               '-e', 'inject=%s:%s' % (syscall, inject)] +
+                              self.env.argv(args, debug=True))
+        self.port = self.lst.port
+
+
+@test('tls:fault-signer-cannot-start', weight=4)
+def _():
+    """The login monitor cannot make the signer's socket pair or fork it:
+    STLS gets [SYS/PERM] with the reason logged, and TLS stays required
+    (no plaintext login); the session goes on to QUIT."""
+    for syscall, inject, reason in (('socketpair', 'error=EMFILE:when=2', b'socketpair: Too many open files'),
+                                    ('clone', 'error=EAGAIN:when=2', b'fork: Resource temporarily unavailable')):
+        srv = StraceServer('tls-fault-signer-' + syscall, tls_args(), syscall, inject)
+        try:
+            c = poplib.POP3('127.0.0.1', srv.port, timeout=10 * Config.scale)
+            try:
+                c._shortcmd('STLS')
+                raise Fail('%s: STLS accepted without a signer' % syscall)
+            except poplib.error_proto as e:
+                expect_eq('%s: STLS' % syscall, ERR_TLS_UNAVAILABLE, e.args[0])
+            try:
+                c.user('alice')
+                raise Fail('%s: USER accepted after a failed STLS' % syscall)
+            except poplib.error_proto as e:
+                expect_eq('%s: USER' % syscall, ERR_TLS_REQUIRED, e.args[0])
+            expect_eq('%s: QUIT' % syscall, b'+OK Bye.', c.quit())
+            srv.wait_log(rb'rip=127\.0\.0\.1: TLS unavailable: ' + re.escape(reason), '%s: the reason' % syscall)
+        finally:
+            srv.stop()
+
+
+@test('tls:fault-relay-cannot-start', weight=3)
+def _():
+    """After a good login over TLS the login monitor cannot make the
+    relay's socket pair (strace: its third socketpair fails): the
+    connection ends with no session, the failure is logged, the mailbox is
+    untouched and nothing of the connection stays."""
+    srv = StraceServer('tls-fault-relay', tls_args(extra=['--implicit-tls']), 'socketpair', 'error=EMFILE:when=3')
+    try:
+        before = srv.env.snapshot()
+        s, rest = implicit_login(srv.port, 'relay socketpair')
+        if rest is None:
+            raise Fail('the connection was not ended', R.esc(srv.log(), 2000))
+        expect_eq('after PASS', b'', rest)
+        srv.wait_log(rb'socketpair: Too many open files', 'the failure')
+        if b'login: rip=' in srv.log():
+            raise Fail('a session started', R.esc(srv.log(), 2000))
+        expect_no_pop3d_left(srv.log, srv, 'after the failure')
+        R.check_after(srv.env, 'unchanged', before)
+        check_no_lock(srv.env)
+    finally:
+        srv.stop()
