@@ -544,6 +544,9 @@ tls_relay(int plain_fd, int timeout_sec)
 	if (fcntl(plain_fd, F_SETFL, O_NONBLOCK) == -1)
 		return -1;
 	for (;;) {
+		/* SIGTERM, SIGHUP (pop3d.c): the end, as in a plain session. */
+		if (io_signal_pending())
+			break;
 		progress = 0;
 		if (relay_from_client(&up, &client_eof, &progress) == -1 ||
 		    plain_write(plain_fd, &up, &progress) == -1 ||

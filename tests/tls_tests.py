@@ -14,6 +14,7 @@ import os
 import poplib
 import re
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -1476,6 +1477,43 @@ def _():
         if b'login: rip=' in srv.log():
             raise Fail('a session started', R.esc(srv.log(), 2000))
         expect_no_pop3d_left(srv.log, srv, 'after the failure')
+        R.check_after(srv.env, 'unchanged', before)
+        check_no_lock(srv.env)
+    finally:
+        srv.stop()
+
+
+@test('tls:signal-to-the-login-monitor', weight=3)
+def _():
+    """SIGTERM to the login monitor while it waits for a TLS session to
+    end (an administrator's kill of the connection's processes): it passes
+    the signal on to the relay, whose end ends the session without UPDATE;
+    the mailbox is unchanged and nothing of the connection stays."""
+    srv = Server('tls-signal-login-monitor', tls_args(extra=['--implicit-tls']))
+    try:
+        before = srv.env.snapshot()
+        c = poplib.POP3_SSL('127.0.0.1', srv.port, timeout=10 * Config.scale, context=CA.context())
+        c.user('alice')
+        expect_eq('pass', LOGGED_IN, c.pass_('secret'))
+        expect_eq('dele 1', b'+OK Message deleted.', c.dele(1))
+        procs = [(p, u) for p, u in pop3d_processes(Config.pop3d) if srv.env.dir.encode() in cmdline(p)]
+        relay = [p for p, u in procs if u != 0 and os.getsid(p) == p]
+        if len(relay) != 1:
+            raise Fail('expected one relay among %r' % procs)
+        with open('/proc/%d/stat' % relay[0]) as f:
+            login_monitor = int(f.read().rsplit(')', 1)[1].split()[1])
+        if (login_monitor, 0) not in procs:
+            raise Fail('the relay\'s parent %d is not a root pop3d of the connection: %r' % (login_monitor, procs))
+        os.kill(login_monitor, signal.SIGTERM)
+        c.sock.settimeout(10 * Config.scale)
+        try:
+            rest = read_until_close(c.sock)
+        except socket.timeout:
+            raise Fail('the connection went on after SIGTERM', R.esc(srv.log(), 2000))
+        expect_eq('after SIGTERM', b'', rest)
+        srv.wait_log(rb'logout: rip=127\.0\.0\.1 user=alice retrieved=0 deleted=0 left=2 sent=\d+ end=eof\n',
+                     'the logout line without update')
+        expect_no_pop3d_left(srv.log, srv, 'after SIGTERM')
         R.check_after(srv.env, 'unchanged', before)
         check_no_lock(srv.env)
     finally:
