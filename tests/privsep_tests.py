@@ -631,6 +631,20 @@ def _():
     expect_log(env, 'no filter', b'pre-login process: cannot set its limits and system call filter')
 
 
+@test('privsep:fault-prelogin-without-limits')
+def _():
+    """A pre-login process whose resource limits cannot be set (strace:
+    every process's first prlimit64 fails; the pre-login process's first
+    is RLIMIT_NPROC, the original's only reads RLIMIT_STACK) does not run
+    unlimited: it ends before the greeting, with a log line."""
+    env = Env('fault-limits')
+    res = env.run(b'QUIT\r\n', argv=faulty_argv(env, 'prlimit64', 'error=EPERM:when=1'))
+    check_exit(res)
+    expect_eq('output without limits', b'', res.out)
+    expect_log(env, 'no limits', b'pre-login process: cannot set its limits and system call filter: '
+                                 b'Operation not permitted')
+
+
 @test('privsep:fault-monitor-cannot-take-user-identity')
 def _():
     """The mailbox directory is the user's (not root's alone), so the
