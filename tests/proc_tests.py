@@ -2210,3 +2210,25 @@ def _():
     res = env.run(LOGIN + b'DELE 1\r\nQUIT\r\n')
     check_exit(res)
     expect_eq('mailbox after a second session', F1_SECOND, open(env.mbox, 'rb').read())
+
+
+@test('index:save-fails-session-unharmed', weight=2)
+def _():
+    """Saving the index fails (strace: the session's first pwrite64, the
+    index header, gets ENOSPC): the session's replies are those of a
+    session without an index, the failure is logged once, no index and no
+    temporary file stay, and the next session scans (miss) and saves it."""
+    env = Env('index-save-fails')
+    env.put_mailbox(f1())
+    argv = injected_argv(env, (('pwrite64', 'error=ENOSPC:when=1'),), args=['-d'])
+    res = env.run(LOGIN + b'STAT\r\nQUIT\r\n', argv=argv, timeout=60)
+    check_exit(res)
+    expect_eq('replies', GREETING + login_reply(2, 52) + b'+OK 2 52\r\n+OK Bye.\r\n', res.out)
+    log = res.err
+    if log.count(b' not saved: No space left on device') != 1 or b'index=miss' not in log:
+        raise Fail('no single log line for the index not saved', R.esc(log, 2000))
+    path = index_file(env)
+    left = os.listdir(os.path.dirname(path)) if os.path.isdir(os.path.dirname(path)) else []
+    expect_eq('files in the index directory', [], left)
+    index_expect(env, 2, 'miss', 'the next session')
+    index_expect(env, 2, 'hit', 'the one after')
