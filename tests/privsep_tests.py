@@ -308,9 +308,10 @@ def _():
 @test('privsep:stale-rule-only-a-pid-or-empty', weight=20)
 def _():
     """An old file at the dotlock's path that holds anything but a process
-    id (here a word, and a large file starting with a dead pid) is not
-    taken for a stale lock."""
-    for content in (b'hello\n', b'999999\n' + b'x' * 100):
+    id (here a word, a large file starting with a dead pid, a pid with an
+    empty host name, and a pid too large for a long) is not taken for a
+    stale lock."""
+    for content in (b'hello\n', b'999999\n' + b'x' * 100, b'999999:\n', b'99999999999999999999\n'):
         env = Env('lock-not-a-lock')
         env.put_mailbox(f1())
         before = env.snapshot()

@@ -1185,6 +1185,25 @@ def _():
     stale_lock_test('empty', b'')
 
 
+@test('lock:stale-dotlock-forms-removed')
+def _():
+    """LOCKING: the dead pid of an old dotlock may be padded with spaces
+    (HDB UUCP's "%10d\n") and followed by ":HOST"; a lock of another host
+    is judged by its age alone, its pid meaning nothing here."""
+    for name, content in (('hdb-padded', b'    999999\n'),
+                          ('pid-then-spaces', b'999999  \n'),
+                          ('this-host', b'999999:%s\n' % socket.gethostname().encode()),
+                          ('other-host-live-pid', b'%d:elsewhere.example.org\n' % os.getpid())):
+        stale_lock_test(name, content)
+
+
+@test('lock:fresh-dotlock-other-host-in-use', weight=20)
+def _():
+    # A pid of another host cannot be checked here: a fresh lock of another
+    # host is in use even when no process here has its pid.
+    fresh_lock_test('other host, pid dead here', b'999999:elsewhere.example.org\n')
+
+
 def fresh_lock_test(name, content):
     """An MDA holds the dotlock throughout: [IN-USE] after the bounded wait."""
     env = Env('lock-fresh-' + name)
