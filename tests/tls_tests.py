@@ -1518,3 +1518,37 @@ def _():
         check_no_lock(srv.env)
     finally:
         srv.stop()
+
+
+@test('tls:priority-cannot-widen-the-policy', weight=4)
+def _():
+    """pop3d(8), --tls-priority: "Whatever it says, a handshake outside that
+    policy is refused."  A string that allows CBC ciphers and TLS 1.1
+    (NORMAL:+VERS-TLS1.1): a TLS 1.2 client that offers only a CBC suite
+    finishes GnuTLS's handshake but pop3d refuses the session and logs
+    why; an AEAD suite (ChaCha20-Poly1305) is served.  A string GnuTLS
+    cannot parse: the connection ends with the reason logged."""
+    srv = Server('tls-priority-wide', tls_args(extra=['--tls-priority=NORMAL:+VERS-TLS1.1']))
+    try:
+        r = s_client(srv.port, '-starttls', 'pop3', '-tls1_2', '-cipher', 'ECDHE-ECDSA-AES128-SHA',
+                     data=b'CAPA\r\nQUIT\r\n')
+        if b'+OK Bye.' in r.stdout or b'Capability list follows' in r.stdout:
+            raise Fail('a CBC suite was served', R.esc(r.stdout, 3000))
+        srv.wait_log(rb'rip=127\.0\.0\.1: TLS \(stls\): handshake outside the policy: TLS1\.2', 'the refusal')
+        r = s_client(srv.port, '-starttls', 'pop3', '-tls1_2', '-cipher', 'ECDHE-ECDSA-CHACHA20-POLY1305',
+                     data=b'CAPA\r\nQUIT\r\n')
+        if b'+OK Bye.\r\n' not in r.stdout or not re.search(rb'Cipher is ECDHE-ECDSA-CHACHA20-POLY1305', r.stdout):
+            raise Fail('ChaCha20-Poly1305 was not served', R.esc(r.stdout + r.stderr, 3000))
+    finally:
+        srv.stop()
+    srv = Server('tls-priority-bad', tls_args(extra=['--tls-priority=NO-SUCH-PRIORITY']))
+    try:
+        s = raw_connect(srv.port)
+        expect_eq('greeting', GREETING, read_line(s))
+        s.sendall(b'STLS\r\n')
+        expect_eq('after STLS', b'+OK Begin TLS negotiation.\r\n', read_until_close(s))
+        s.close()
+        srv.wait_log(rb'rip=127\.0\.0\.1: TLS \(stls\): TLS setup: .* at NO-SUCH-PRIORITY: closing\n',
+                     'the reason')
+    finally:
+        srv.stop()
