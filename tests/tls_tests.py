@@ -1552,3 +1552,52 @@ def _():
                      'the reason')
     finally:
         srv.stop()
+
+
+@test('tls:renegotiation-after-login-refused', weight=4)
+def _():
+    """A TLS 1.2 client that renegotiates after the login, while the relay
+    carries the session (openssl s_client's "R"): the relay refuses it with
+    a fatal alert and ends; the session ends without UPDATE (the message
+    marked deleted stays), no command is served after it, and nothing of
+    the connection stays."""
+    srv = Server('tls-reneg-relay', tls_args(extra=['--implicit-tls']))
+    try:
+        before = srv.env.snapshot()
+        p = subprocess.Popen(['openssl', 's_client', '-connect', '127.0.0.1:%d' % srv.port, '-CAfile',
+                              CA.path('ca.pem'), '-tls1_2', '-crlf'],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        chunks = []
+        reader = threading.Thread(target=lambda: chunks.append(p.stdout.read()), daemon=True)
+        reader.start()
+        try:
+            for line, pause in ((b'USER alice\nPASS secret\nDELE 1\n', 1.5), (b'R\n', 1.5), (b'CAPA\n', 1)):
+                p.stdin.write(line)
+                p.stdin.flush()
+                time.sleep(pause * Config.scale)
+            p.stdin.close()
+        except BrokenPipeError:
+            pass
+        finally:
+            try:
+                p.wait(timeout=10 * Config.scale)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+            reader.join(10 * Config.scale)
+        out = b''.join(chunks)
+        if LOGGED_IN not in out or b'+OK Message deleted.' not in out:
+            raise Fail('no login before the renegotiation', R.esc(out, 3000))
+        if b'RENEGOTIATING' not in out:
+            raise Fail('s_client did not renegotiate', R.esc(out, 3000))
+        if b'Capability list follows' in out:
+            raise Fail('a command was served after a renegotiation', R.esc(out, 3000))
+        if not re.search(rb'alert no renegotiation', out):
+            raise Fail('no no_renegotiation alert', R.esc(out, 3000))
+        srv.wait_log(rb'logout: rip=127\.0\.0\.1 user=alice retrieved=0 deleted=0 left=2 sent=\d+ end=eof\n',
+                     'the logout line without update')
+        expect_no_pop3d_left(srv.log, srv, 'after the renegotiation')
+        R.check_after(srv.env, 'unchanged', before)
+        check_no_lock(srv.env)
+    finally:
+        srv.stop()
