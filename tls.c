@@ -417,7 +417,8 @@ tls_server_start(const struct tls_chain *chain, const char *priority,
 		if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED) {
 			if (wait_direction(deadline) == -1) {
 				(void)snprintf(error, error_size, "handshake "
-				    "timed out");
+				    "%s", io_signal_pending() ? "ended by a "
+				    "signal" : "timed out");
 				return -1;
 			}
 			continue;

@@ -1601,3 +1601,37 @@ def _():
         check_no_lock(srv.env)
     finally:
         srv.stop()
+
+
+@test('tls:signal-during-handshake', weight=3)
+def _():
+    """SIGTERM to the pre-login process while it waits for the client's
+    ClientHello ends the connection at once, as before login in plaintext
+    (pop3d(8), Signals), with the handshake's end logged; nothing stays."""
+    srv = Server('tls-signal-handshake', tls_args(extra=['--implicit-tls', '-t', '30', '--login-timeout=30']))
+    try:
+        s = raw_connect(srv.port)
+        prelogin = []
+        for _ in range(100):
+            procs = [(p, u) for p, u in pop3d_processes(Config.pop3d) if srv.env.dir.encode() in cmdline(p)]
+            prelogin = [p for p, u in procs if u != 0 and os.getsid(p) == p]
+            if prelogin:
+                break
+            time.sleep(0.05)
+        if len(prelogin) != 1:
+            raise Fail('expected one pre-login process, found %r' % prelogin)
+        time.sleep(0.3 * Config.scale)
+        start = time.monotonic()
+        os.kill(prelogin[0], signal.SIGTERM)
+        s.settimeout(10 * Config.scale)
+        try:
+            expect_eq('output', b'', read_until_close(s))
+        except socket.timeout:
+            raise Fail('the connection went on after SIGTERM')
+        if time.monotonic() - start > 5 * Config.scale:
+            raise Fail('closed %.1f s after SIGTERM' % (time.monotonic() - start))
+        s.close()
+        srv.wait_log(rb'rip=127\.0\.0\.1: TLS \(implicit\): handshake ended by a signal: closing', 'the end')
+        expect_no_pop3d_left(srv.log, srv, 'after SIGTERM')
+    finally:
+        srv.stop()
