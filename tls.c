@@ -345,12 +345,6 @@ client_push_vec(gnutls_transport_ptr_t ptr, const giovec_t *iov, int iovcnt)
 	return writev(1, (const struct iovec *)iov, iovcnt);
 }
 
-int
-tls_active(void)
-{
-	return session != NULL;
-}
-
 /* The end of a session that ended in this process: a close_notify. */
 void
 tls_close(void)

@@ -63,7 +63,6 @@ int	tls_server_start(const struct tls_chain *chain, const char *priority,
 	    const struct tls_ticket_key *ticket, tls_sign_fn *sign,
 	    int monitor_fd, int timeout_sec, const char *mode,
 	    struct tls_info *info, char *error, size_t error_size);
-int	tls_active(void);
 void	tls_close(void);
 int	tls_relay(int plain_fd, int timeout_sec);
 
