@@ -110,6 +110,11 @@ check: check-build check-tests check-safety check-explorer check-deploy \
        check-asan check-valgrind check-lint check-fuzz check-deb
 	@echo "make check: all passed"
 
+# A test's allocation failure, preloaded (tests/failmalloc.c).
+tests/failmalloc.so: tests/failmalloc.c
+	$(CC) $(STDFLAGS) -O2 -Werror -shared -fPIC \
+	    -o $@ tests/failmalloc.c
+
 # pop3d must not link GnuTLS (its whole point): ldd names no libgnutls.
 check-build:
 	$(MAKE) clean
@@ -120,8 +125,9 @@ check-build:
 	    echo "pop3d links GnuTLS: only pop3d-tls may"; exit 1; fi
 
 # pop3d-fault also plays the hostile child for the privsep:hostile-* tests,
-# pop3d-limits (no failure delay) shows the dummy hash's cost.
-check-tests: pop3d pop3d-tls pop3d-fault pop3d-limits
+# pop3d-limits (no failure delay) shows the dummy hash's cost,
+# tests/failmalloc.so fails large allocations for the oom:* tests.
+check-tests: pop3d pop3d-tls pop3d-fault pop3d-limits tests/failmalloc.so
 	POP3D=./pop3d POP3D_TLS=./pop3d-tls POP3D_FAULT=./pop3d-fault \
 	    POP3D_LIMITS=./pop3d-limits tests/run
 
@@ -235,6 +241,7 @@ coverage:
 	    $(addprefix .cov/fault/,$(TLS_OBJS)) .cov/exit.o $(TLS_LDLIBS) $(LDLIBS)
 	$(CC) $(STDFLAGS) $(COV_LDFLAGS) -o pop3d-limits \
 	    $(addprefix .cov/limits/,$(TLS_OBJS)) .cov/exit.o $(TLS_LDLIBS) $(LDLIBS)
+	$(MAKE) tests/failmalloc.so
 	rm -rf $(GCOV_DIR)
 	for d in $(COV_DIRS); do \
 	    mkdir -p $(GCOV_DIR)/$$d || exit 1; \
@@ -320,7 +327,7 @@ check-deb: deb
 
 clean:
 	rm -f pop3d pop3d-tls pop3d-asan pop3d-fault pop3d-limits pop3d-valgrind \
-	    $(ALL_OBJS) *.gcda *.gcno *.gcov
+	    $(ALL_OBJS) *.gcda *.gcno *.gcov tests/failmalloc.so
 	rm -rf .asan .cov build-deb
 
 .PHONY: all check check-build check-tests check-safety check-explorer \

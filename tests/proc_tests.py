@@ -2251,3 +2251,78 @@ def _():
     expect_eq('files in the index directory', [], left)
     index_expect(env, 2, 'miss', 'the next session')
     index_expect(env, 2, 'hit', 'the one after')
+
+
+# ----------------------------------------------------------------- out of memory (tests/failmalloc.so)
+
+FAILMALLOC = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'failmalloc.so')
+
+
+def failmalloc_env(min_octets):
+    """The environment that makes every allocation of min_octets or more
+    fail in every pop3d process (LD_PRELOAD=tests/failmalloc.so)."""
+    if not os.path.exists(FAILMALLOC):
+        raise Skip('make tests/failmalloc.so')
+    with open(Config.pop3d, 'rb') as f:
+        if b'__asan_init' in f.read():
+            raise Skip('a sanitizer build keeps its own allocator first')
+    return {'LD_PRELOAD': FAILMALLOC, 'POP3D_FAIL_ALLOC_MIN': str(min_octets)}
+
+
+def oom_session(env, data, min_octets):
+    p = env.popen(env.argv(debug=True), env=failmalloc_env(min_octets))
+    try:
+        out = p.communicate(data, timeout=30 * Config.scale)[0]
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        raise Fail('the session did not end within 30 s')
+    return p.returncode, out, env.stderr()
+
+
+@test('oom:scan-at-login', weight=2)
+def _():
+    """No memory for the scan's read window at login (every allocation of
+    64 KiB or more fails): the login gets [SYS/TEMP] with the reason logged
+    once, the mailbox and its locks are untouched, and with the memory
+    back the next session logs in."""
+    env = Env('oom-scan')
+    env.put_mailbox(f1())
+    before = env.snapshot()
+    code, out, err = oom_session(env, LOGIN + b'STAT\r\nQUIT\r\n', 65536)
+    expect_eq('exit status', 0, code)
+    expect_eq('replies', GREETING + b'+OK Send your password.\r\n' + ERR_TEMP + b'\r\n', out)
+    if err.count(b'user=alice: out of memory') != 1:
+        raise Fail('the reason is not logged once', R.esc(err, 2000))
+    check_after(env, 'unchanged', before)
+    check_no_lock(env)
+    res = env.run(LOGIN + b'STAT\r\nQUIT\r\n')
+    check_exit(res)
+    expect_eq('next session', GREETING + login_reply(2, 52) + b'+OK 2 52\r\n+OK Bye.\r\n', res.out)
+
+
+@test('oom:uidl-and-update', weight=2)
+def _():
+    """Memory for the session's windows but not for larger buffers (every
+    allocation of 256 KiB or more fails): UIDL and QUIT's update fail with
+    [SYS/TEMP] and their reasons logged, the other commands are served,
+    the mailbox is unchanged and unlocked, no journal stays, and the next
+    session deletes the message."""
+    env = Env('oom-update')
+    env.put_mailbox(f1())
+    before = env.snapshot()
+    code, out, err = oom_session(env, LOGIN + b'STAT\r\nUIDL\r\nRETR 1\r\nDELE 1\r\nQUIT\r\n', 262144)
+    expect_eq('exit status', 0, code)
+    expect_eq('replies', GREETING + login_reply(2, 52) + b'+OK 2 52\r\n' + ERR_CHANGED + b'\r\n' +
+              b'+OK 23 octets\r\nSubject: one\r\n\r\nhello\r\n.\r\n+OK Message deleted.\r\n' +
+              ERR_QUIT_TEMP + b'\r\n', out)
+    for line in (b'user=alice: out of memory', b'update failed: Cannot allocate memory'):
+        if line not in err:
+            raise Fail('not logged: %s' % line.decode(), R.esc(err, 2000))
+    check_after(env, 'unchanged', before)
+    check_no_lock(env)
+    left = [f for f in os.listdir(env.dir) if 'journal' in f]
+    expect_eq('journals left', [], left)
+    res = env.run(LOGIN + b'DELE 1\r\nQUIT\r\n')
+    check_exit(res)
+    expect_eq('mailbox after the next session', F1_SECOND, open(env.mbox, 'rb').read())
