@@ -2326,3 +2326,55 @@ def _():
     res = env.run(LOGIN + b'DELE 1\r\nQUIT\r\n')
     check_exit(res)
     expect_eq('mailbox after the next session', F1_SECOND, open(env.mbox, 'rb').read())
+
+
+def oom_mailbox():
+    """Three messages, the second about 350 KB (larger than every window)."""
+    out = b''
+    for i in range(3):
+        body = b''.join(b'line %d %s\n' % (k, b'x' * 60) for k in range(5000 if i == 1 else 3))
+        out += b'From a@example.org Mon Jan  1 00:00:0%d 2024\nSubject: %d\n\n' % (i, i) + body + b'\n'
+    return out
+
+
+@test('oom:no-allocation-failure-damages-the-mailbox', weight=6)
+def _():
+    """Whatever size of allocation fails (every one of 1 KiB, 4 KiB, 64 KiB,
+    128 KiB, 256 KiB, 512 KiB or 1 MiB and more, in every process), a
+    session that lists, retrieves and deletes two messages either succeeds
+    or gets [SYS/TEMP] replies: the mailbox is exactly the one without the
+    two messages after a +OK to QUIT and unchanged otherwise, no lock and
+    no journal stay, and the next session (with memory) sees the right
+    mailbox.  Its index, if one was saved, agrees (index_expect())."""
+    data = oom_mailbox()
+    msgs = data.split(b'\n\nFrom ')
+    third = b'From ' + msgs[2]
+    cmds = LOGIN + b'STAT\r\nLIST\r\nUIDL\r\nRETR 2\r\nTOP 2 3\r\nDELE 1\r\nDELE 2\r\nQUIT\r\n'
+    for min_octets in (1024, 4096, 65536, 131072, 262144, 524288, 1 << 20):
+        env = Env('oom-sweep-%d' % min_octets)
+        env.put_mailbox(data)
+        before = env.snapshot()
+        code, out, err = oom_session(env, cmds, min_octets)
+        what = 'allocations of %d octets failing' % min_octets
+        # Too little for the set-up itself (the privsep user's passwd entry):
+        # the process says so and exits 1 (pop3d(8), EXIT STATUS).
+        if code == 1:
+            expect_eq('%s: output when the set-up fails' % what, b'-ERR [SYS/TEMP] Server unavailable.\r\n', out)
+        elif code != 0:
+            raise Fail('%s: exit status %r' % (what, code), R.esc(out[-2000:]))
+        for line in out.split(b'\r\n'):
+            if line.startswith(b'-ERR') and not line.startswith(b'-ERR [SYS/TEMP] '):
+                raise Fail('%s: a reply other than [SYS/TEMP]: %r' % (what, line), R.esc(out[-3000:]))
+        if out.endswith(b'+OK Bye.\r\n'):
+            expect_eq('%s: mailbox after +OK to QUIT' % what, third, open(env.mbox, 'rb').read())
+            left = 1
+        else:
+            check_after(env, 'unchanged', before)
+            left = 3
+        check_no_lock(env)
+        expect_eq('%s: journals left' % what, [], [f for f in os.listdir(env.dir) if 'journal' in f])
+        res = env.run(LOGIN + b'STAT\r\nQUIT\r\n')
+        check_exit(res)
+        if not res.out.startswith(GREETING + b'+OK Send your password.\r\n+OK Logged in, %d messages' % left):
+            raise Fail('%s: the next session' % what, R.esc(res.out, 2000))
+        index_expect(env, left, 'hit', '%s: the session after' % what)
