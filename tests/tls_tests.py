@@ -1410,6 +1410,7 @@ def _():
         if re.search(rb'(^|\n)[^\n]*login: rip=192\.0\.2\.1 user=root %', srv.log()) or \
                 re.search(rb'\nlogin: rip=192', srv.log()):
             raise Fail('the forged text reached the log as it was', R.esc(srv.log(), 3000))
+        expect_no_pop3d_left(srv.log, srv, 'after QUIT')
     finally:
         srv.stop()
 
@@ -1635,3 +1636,108 @@ def _():
         expect_no_pop3d_left(srv.log, srv, 'after SIGTERM')
     finally:
         srv.stop()
+
+
+def connection_processes(srv):
+    """(pid, uid, parent pid) of every pop3d process of srv's connection."""
+    out = []
+    for binary in [Config.pop3d] + ([Config.fault] if Config.fault else []):
+        for p, u in pop3d_processes(binary):
+            if srv.env.dir.encode() in cmdline(p):
+                try:
+                    with open('/proc/%d/stat' % p) as f:
+                        ppid = int(f.read().rsplit(')', 1)[1].split()[1])
+                except OSError:
+                    continue
+                out.append((p, u, ppid))
+    return out
+
+
+def wait_processes(srv, pick, what):
+    for _ in range(100):
+        found = pick(connection_processes(srv))
+        if found:
+            return found
+        time.sleep(0.05)
+    raise Fail('not found: %s' % what, repr(connection_processes(srv)))
+
+
+@test('tls:signer-dies', weight=3)
+def _():
+    """The signer dies (SIGKILL) after its verdict on the key and before the
+    handshake asks it to sign: the login monitor refuses the signature, the
+    handshake fails and is logged, nobody logs in, nothing stays."""
+    srv = Server('tls-signer-dies', tls_args(extra=['--implicit-tls']))
+    try:
+        before = srv.env.snapshot()
+        raw = raw_connect(srv.port)
+        # The pre-login process (not root, its own session) asked for TLS
+        # at once; the signer is the login monitor's root child.
+        procs = wait_processes(srv, lambda ps: [p for p in ps if p[1] != 0 and os.getsid(p[0]) == p[0]],
+                               'the pre-login process')
+        login_monitor = procs[0][2]
+        signer = wait_processes(srv, lambda ps: [p for p, u, pp in ps if u == 0 and pp == login_monitor],
+                                'the signer')
+        os.kill(signer[0], signal.SIGKILL)
+        for _ in range(100):
+            if not [p for p, u, pp in connection_processes(srv) if p == signer[0]]:
+                break
+            time.sleep(0.05)
+        try:
+            CA.context().wrap_socket(raw, server_hostname='127.0.0.1')
+            raise Fail('a handshake succeeded without a signer')
+        except (ssl.SSLError, ConnectionResetError, BrokenPipeError):
+            pass
+        srv.wait_log(rb'rip=127\.0\.0\.1: TLS \(implicit\): handshake failed: ', 'the failed handshake')
+        if b'login: rip=' in srv.log():
+            raise Fail('a session started', R.esc(srv.log(), 2000))
+        expect_no_pop3d_left(srv.log, srv, 'after the failed handshake')
+        R.check_after(srv.env, 'unchanged', before)
+    finally:
+        srv.stop()
+
+
+@test('tls:monitor-killed-before-login', weight=4)
+def _():
+    """The original pop3d process, the monitor, is killed (SIGKILL) while the
+    client has not logged in yet: a good login then starts no session (in
+    plaintext and over TLS), the login monitor logs that the monitor is
+    gone, the client's connection ends, the mailbox is untouched and no
+    process of the connection stays."""
+    for tls in (False, True):
+        label = 'implicit TLS' if tls else 'plaintext'
+        args = tls_args(extra=['--implicit-tls']) if tls else ['--tls-cert=' + CA.path('ec.pem'),
+                                                                '--tls-key=' + CA.path('ec.key'),
+                                                                '--allow-plaintext-auth']
+        srv = Server('tls-monitor-killed', args)
+        try:
+            before = srv.env.snapshot()
+            raw = raw_connect(srv.port)
+            s = CA.context().wrap_socket(raw, server_hostname='127.0.0.1') if tls else raw
+            expect_eq('%s: greeting' % label, GREETING, read_line(s))
+            s.sendall(b'USER alice\r\n')
+            expect_eq('%s: USER' % label, b'+OK Send your password.\r\n', read_line(s))
+            procs = connection_processes(srv)
+            pids = [p for p, u, pp in procs]
+            monitor = [p for p, u, pp in procs if u == 0 and pp not in pids]
+            if len(monitor) != 1:
+                raise Fail('%s: expected one monitor among %r' % (label, procs))
+            os.kill(monitor[0], signal.SIGKILL)
+            time.sleep(0.2 * Config.scale)
+            s.sendall(b'PASS secret\r\n')
+            s.settimeout(10 * Config.scale)
+            try:
+                rest = read_until_close(s)
+            except socket.timeout:
+                raise Fail('%s: the connection went on' % label, R.esc(srv.log(), 2000))
+            if b'+OK Logged in' in rest:
+                raise Fail('%s: logged in without a monitor' % label, R.esc(rest))
+            if tls:
+                srv.wait_log(rb'rip=127\.0\.0\.1: the monitor is gone', '%s: the log line' % label)
+            if b'login: rip=' in srv.log():
+                raise Fail('%s: a session started' % label, R.esc(srv.log(), 2000))
+            expect_no_pop3d_left(srv.log, srv, label)
+            R.check_after(srv.env, 'unchanged', before)
+            check_no_lock(srv.env)
+        finally:
+            srv.stop()
