@@ -492,6 +492,8 @@ relay_start(const struct privsep_config *config, int fd, int parent,
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pv) == -1) {
 		syslog(LOG_ERR, "socketpair: %s", strerror(errno));
 		explicit_bzero(result, sizeof(*result));
+		/* Its socket closed, the pre-login process gives up at once. */
+		(void)close(fd);
 		end_prelogin(config, pid);
 		return;
 	}
