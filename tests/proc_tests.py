@@ -876,10 +876,14 @@ def _():
 
 @test('cli:bad-timeout')
 def _():
-    for args in (['-t', 'abc'], ['--timeout=12x'], ['-t']):
+    # An empty value too (util.c parse_number(): no digits is no number).
+    for args in (['-t', 'abc'], ['--timeout=12x'], ['-t'], ['-t', ''], ['--timeout=']):
         p = run_cli(args)
         if p.returncode == 0:
             raise Fail('pop3d %s exited 0' % ' '.join(args))
+        if args[-1] in ('', '--timeout='):
+            expect_eq('pop3d %r: exit status and message' % args, (2, b'pop3d: timeout must be 1 to 86400 seconds\n'),
+                      (p.returncode, p.stderr))
         if p.stdout:
             raise Fail('pop3d %s wrote to stdout (the client)' % ' '.join(args), R.esc(p.stdout))
 
