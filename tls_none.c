@@ -106,12 +106,6 @@ tls_server_start(const struct tls_chain *chain, const char *priority,
 	return -1;
 }
 
-int
-tls_active(void)
-{
-	return 0;
-}
-
 void
 tls_close(void)
 {

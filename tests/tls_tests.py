@@ -1497,7 +1497,7 @@ def _():
         c.user('alice')
         expect_eq('pass', LOGGED_IN, c.pass_('secret'))
         expect_eq('dele 1', b'+OK Message deleted.', c.dele(1))
-        procs = [(p, u) for p, u in pop3d_processes(Config.pop3d) if srv.env.dir.encode() in cmdline(p)]
+        procs = [(p, u) for p, u in pop3d_processes(Config.pop3d_tls) if srv.env.dir.encode() in cmdline(p)]
         relay = [p for p, u in procs if u != 0 and os.getsid(p) == p]
         if len(relay) != 1:
             raise Fail('expected one relay among %r' % procs)
@@ -1614,7 +1614,7 @@ def _():
         s = raw_connect(srv.port)
         prelogin = []
         for _ in range(100):
-            procs = [(p, u) for p, u in pop3d_processes(Config.pop3d) if srv.env.dir.encode() in cmdline(p)]
+            procs = [(p, u) for p, u in pop3d_processes(Config.pop3d_tls) if srv.env.dir.encode() in cmdline(p)]
             prelogin = [p for p, u in procs if u != 0 and os.getsid(p) == p]
             if prelogin:
                 break
@@ -1641,7 +1641,7 @@ def _():
 def connection_processes(srv):
     """(pid, uid, parent pid) of every pop3d process of srv's connection."""
     out = []
-    for binary in [Config.pop3d] + ([Config.fault] if Config.fault else []):
+    for binary in [Config.pop3d_tls] + ([Config.fault] if Config.fault else []):
         for p, u in pop3d_processes(binary):
             if srv.env.dir.encode() in cmdline(p):
                 try:
