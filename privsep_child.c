@@ -60,19 +60,76 @@ hostile_auth(struct msg *m)
 		m->type = MSG_CLIENT_ADDRESS;
 }
 
+/* A login with the test's password, whatever the protocol state. */
+static void
+hostile_login(int fd)
+{
+	char password[] = "secret";
+
+	(void)privsep_login(fd, "alice", password);
+}
+
 /* "The handshake is over", then a login: with no handshake at all. */
 static void
 hostile_claim_tls(int fd)
 {
 	struct msg m;
-	char password[] = "secret";
 
 	memset(&m, 0, MSG_HEADER);
 	m.type = MSG_TLS_DONE;
 	m.len = (uint32_t)strlen("tls=stls");
 	memcpy(m.data, "tls=stls", m.len);
 	if (send_msg(fd, &m, NULL, 0) == 0)
-		(void)privsep_login(fd, "alice", password);
+		hostile_login(fd);
+}
+
+/*
+ * What a compromised pre-login process could ask the signer for, with the
+ * key's algorithm: bytes that are no TLS handshake's ('d'), a digest of no
+ * TLS hash's length ('h'), a request cut after its kind, one longer than
+ * any request, or a second signature after the handshake's.  It tells the
+ * client in clear whether it got a signature (the test reads it) and fails
+ * the handshake.  1 when it did something.
+ */
+static int
+hostile_sign(int fd, uint32_t algorithm, char kind, const void *data,
+    size_t len)
+{
+	struct msg req, m;
+	int got = 0, i, tries = 1;
+
+	memset(&req, 0, sizeof(req));
+	req.type = MSG_TLS_SIGN;
+	memcpy(req.data, &algorithm, sizeof(algorithm));
+	req.data[sizeof(algorithm)] = 'h';
+	req.len = sizeof(algorithm) + 1;
+	if (hostile("prelogin-sign-data")) {
+		req.data[sizeof(algorithm)] = 'd';
+		memset(req.data + req.len, 'A', 100);
+		req.len += 100;
+	} else if (hostile("prelogin-sign-digest")) {
+		memset(req.data + req.len, 'A', 20);
+		req.len += 20;
+	} else if (hostile("prelogin-sign-long"))
+		req.len = TLS_SIGN_REQUEST_MAX + 1;
+	else if (hostile("prelogin-sign-twice") && len <= 512) {
+		req.data[sizeof(algorithm)] = kind;
+		memcpy(req.data + req.len, data, len);
+		req.len += (uint32_t)len;
+		tries = 2;
+	} else if (!hostile("prelogin-sign-short"))
+		return 0;
+	for (i = 0; i < tries; i++) {
+		m = req;
+		got = send_msg(fd, &m, NULL, 0) == 0 &&
+		    recv_msg(fd, &m, NULL) == 0 && m.type == MSG_TLS_SIGN &&
+		    m.result == 0 && m.len > 0;
+	}
+	if (got)
+		(void)write(1, "hostile: signed\r\n", 17);
+	else
+		(void)write(1, "hostile: refused\r\n", 18);
+	return 1;
 }
 
 /* A request with no data; returns the result, errno set from the reply. */
@@ -258,6 +315,9 @@ privsep_tls_start(int fd, struct tls_ticket_key *ticket)
 	int r = -1;
 
 	ticket->len = 0;
+	/* A compromised process would log in in clear where TLS is required. */
+	if (hostile("prelogin-login-before-tls"))
+		hostile_login(fd);
 	memset(&m, 0, MSG_HEADER);
 	m.type = MSG_TLS_START;
 	if (send_msg(fd, &m, client, hostile("prelogin-tls-fds") ? 3 : 0) ==
@@ -268,6 +328,12 @@ privsep_tls_start(int fd, struct tls_ticket_key *ticket)
 		r = 0;
 	}
 	explicit_bzero(&m, sizeof(m));
+	/* Or ask to start it again (a second signer, more signatures). */
+	if (r == 0 && hostile("prelogin-tls-start-twice")) {
+		m.type = MSG_TLS_START;
+		if (send_msg(fd, &m, NULL, 0) == 0)
+			(void)recv_msg(fd, &m, NULL);
+	}
 	/* A compromised process would claim TLS anyway, to log in in clear. */
 	if (r == -1 && hostile("prelogin-claims-tls"))
 		hostile_claim_tls(fd);
@@ -281,6 +347,8 @@ privsep_tls_sign(int fd, uint32_t algorithm, char kind, const void *data,
 {
 	struct msg m;
 
+	if (hostile_sign(fd, algorithm, kind, data, len))
+		return -1;
 	memset(&m, 0, MSG_HEADER);
 	m.type = MSG_TLS_SIGN;
 	if (len > TLS_SIGN_REQUEST_MAX - sizeof(algorithm) - 1)
@@ -302,11 +370,18 @@ privsep_tls_sign(int fd, uint32_t algorithm, char kind, const void *data,
 int
 privsep_tls_done(int fd, const struct tls_info *info)
 {
+	static const struct tls_info forged = {
+	    "tls=stls\nlogin: rip=192.0.2.1 user=root %n" };
 	struct msg m;
 	size_t len = strlen(info->text);
 
 	memset(&m, 0, MSG_HEADER);
 	m.type = MSG_TLS_DONE;
+	/* A compromised process would forge a log line with its own. */
+	if (hostile("prelogin-tls-info")) {
+		info = &forged;
+		len = strlen(forged.text);
+	}
 	memcpy(m.data, info->text, len);
 	m.len = (uint32_t)len;
 	return send_msg(fd, &m, NULL, 0);
