@@ -260,6 +260,8 @@ coverage:
 	    cp $(GCOV_DIR)/$$d/*.gcda $$d/ || exit 1; \
 	done
 	tests/coverage $(ALL_SRCS) | tee coverage.txt
+	echo 'Without the test hooks (tests/coverage --no-hooks):' | tee -a coverage.txt
+	tests/coverage --no-hooks $(ALL_SRCS) | tee -a coverage.txt
 
 check-fuzz:
 	$(MAKE) -C fuzz check
