@@ -440,27 +440,38 @@ tls_server_start(const struct tls_chain *chain, const char *priority,
 
 /* ---- The relay after login --------------------------------------------- */
 
+/*
+ * One direction's bytes in transit.  ready: its source may have bytes to
+ * read (poll() said so, or no read has yet found it empty), so that an
+ * empty source costs one poll() and not a failed read() per pass.
+ */
 struct relay_buffer {
 	char	 data[TLS_RELAY_BYTES];
 	size_t	 len;
+	int	 ready;
 };
 
-/* Session -> client: records of what the session wrote. */
+/*
+ * Session -> client: what the session wrote, as records (at most 16 KiB
+ * each), as many as the socket takes now.
+ */
 static int
 relay_to_client(struct relay_buffer *b, int *progress)
 {
+	size_t done = 0;
 	ssize_t n;
 
-	if (b->len == 0)
-		return 0;
-	n = gnutls_record_send(session, b->data, b->len);
-	if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
-		return 0;
-	if (n < 0)
-		return -1;
-	memmove(b->data, b->data + n, b->len - (size_t)n);
-	b->len -= (size_t)n;
-	*progress = 1;
+	while (done < b->len) {
+		n = gnutls_record_send(session, b->data + done, b->len - done);
+		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
+			break;
+		if (n < 0)
+			return -1;
+		done += (size_t)n;
+		*progress = 1;
+	}
+	memmove(b->data, b->data + done, b->len - done);
+	b->len -= done;
 	return 0;
 }
 
@@ -470,11 +481,17 @@ relay_from_client(struct relay_buffer *b, int *eof, int *progress)
 {
 	ssize_t n;
 
-	if (*eof || b->len == sizeof(b->data))
+	if (gnutls_record_check_pending(session) > 0)
+		b->ready = 1;
+	if (*eof || !b->ready || b->len == sizeof(b->data))
 		return 0;
 	n = gnutls_record_recv(session, b->data + b->len,
 	    sizeof(b->data) - b->len);
-	if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
+	if (n == GNUTLS_E_AGAIN) {
+		b->ready = 0;
+		return 0;
+	}
+	if (n == GNUTLS_E_INTERRUPTED)
 		return 0;
 	if (n == 0 || n == GNUTLS_E_PREMATURE_TERMINATION) {
 		*eof = 1;
@@ -511,16 +528,27 @@ plain_read(int fd, struct relay_buffer *b, int *eof, int *progress)
 {
 	ssize_t n;
 
-	if (*eof || b->len == sizeof(b->data))
+	if (*eof || !b->ready || b->len == sizeof(b->data))
 		return 0;
 	n = read(fd, b->data + b->len, sizeof(b->data) - b->len);
+	if (n == -1 && errno == EAGAIN) {
+		b->ready = 0;
+		return 0;
+	}
 	if (n == -1)
-		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+		return errno == EINTR ? 0 : -1;
 	if (n == 0)
 		*eof = 1;
 	b->len += (size_t)n;
 	*progress = 1;
 	return 0;
+}
+
+/* poll() found bytes (or the end) waiting at a source. */
+static int
+readable(const struct pollfd *p)
+{
+	return (p->revents & (POLLIN | POLLHUP | POLLERR)) != 0;
 }
 
 /*
@@ -538,6 +566,7 @@ tls_relay(int plain_fd, int timeout_sec)
 
 	if (fcntl(plain_fd, F_SETFL, O_NONBLOCK) == -1)
 		return -1;
+	up.ready = down.ready = 1;
 	for (;;) {
 		/* SIGTERM, SIGHUP (pop3d.c): the end, as in a plain session. */
 		if (io_signal_pending())
@@ -556,7 +585,7 @@ tls_relay(int plain_fd, int timeout_sec)
 			(void)gnutls_bye(session, GNUTLS_SHUT_WR);
 			break;
 		}
-		if (progress || gnutls_record_check_pending(session) > 0)
+		if (progress)
 			continue;
 		pfd[0].fd = 0;
 		pfd[0].events = (short)(client_eof ||
@@ -572,6 +601,8 @@ tls_relay(int plain_fd, int timeout_sec)
 			continue;
 		if (n <= 0)
 			break;
+		up.ready |= readable(&pfd[0]);
+		down.ready |= readable(&pfd[2]);
 	}
 	explicit_bzero(&up, sizeof(up));
 	explicit_bzero(&down, sizeof(down));

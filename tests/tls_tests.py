@@ -741,6 +741,34 @@ def _():
         srv.stop()
 
 
+@test('tls:relay-pipelined-both-ways', weight=4)
+def _():
+    """20,000 commands in one write (160 KB, more than the relay's buffer
+    holds) over TLS: every reply comes back, in order, while the replies
+    fill the other direction; nothing is lost when the relay stops reading
+    the client because the session has not yet taken what it holds."""
+    mbox = b'From a@b Mon Jan  1 00:00:00 2024\nSubject: one\n\nx\n'
+    srv = Server('tls-pipelined', tls_args(extra=['--implicit-tls']), mailbox=mbox)
+    count = 20000
+    try:
+        s = socket.create_connection(('127.0.0.1', srv.port), timeout=30 * Config.scale)
+        t = CA.context().wrap_socket(s, server_hostname='localhost')
+        f = t.makefile('rb')
+        expect_eq('greeting', GREETING, f.readline())
+        t.sendall(b'USER alice\r\nPASS secret\r\n')
+        expect_eq('USER', b'+OK', f.readline()[:3])
+        expect_eq('PASS', b'+OK', f.readline()[:3])
+        sender = threading.Thread(target=t.sendall, args=(b'LIST 1\r\n' * count + b'QUIT\r\n',))
+        sender.start()
+        replies = [f.readline() for _ in range(count + 1)]
+        sender.join(30 * Config.scale)
+        wrong = [(i, r) for i, r in enumerate(replies[:count]) if r != b'+OK 1 19\r\n']
+        expect_eq('LIST replies not "+OK 1 19" (first of them)', [], wrong[:1])
+        expect_eq('QUIT', b'+OK Bye.\r\n', replies[count])
+        t.close()
+    finally:
+        srv.stop()
+
 def shipped_tls_args():
     """The program and the arguments of the TLS lines in dist/:
     pop3s@.service's ExecStart, the pop3s and STLS lines of pop3d.inetd
