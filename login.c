@@ -306,10 +306,17 @@ start_tls(struct session *s, const char *mode)
 int
 cmd_stls(struct session *s, struct command *c)
 {
+	char error[256];
+
 	if (c->nargs != 0)
 		return reply_bad(s, reply_syntax);
 	if (s->tls_on)
 		return reply_bad(s, reply_state);
+	if (!s->tls_refused && tls_priority_check(s->opt->tls_priority,
+	    error, sizeof(error)) == -1) {
+		syslog(LOG_ERR, "rip=%s: TLS unavailable: %s", s->rip, error);
+		s->tls_refused = 1;
+	}
 	/* The monitor starts a signer once per connection, and said why not. */
 	if (s->tls_refused ||
 	    privsep_tls_start(s->monitor_fd, &s->ticket) == -1) {

@@ -356,6 +356,30 @@ tls_close(void)
 }
 
 /*
+ * Whether GnuTLS can parse the priority string: checked before STLS is
+ * answered, so that a string it cannot parse gets -ERR [SYS/PERM] like an
+ * unusable certificate, not "+OK" and then a closed connection.
+ * Returns 0, or -1 with the reason.
+ */
+int
+tls_priority_check(const char *priority, char *error, size_t error_size)
+{
+	gnutls_priority_t p;
+	const char *where = NULL;
+	int r;
+
+	r = gnutls_priority_init(&p, priority, &where);
+	if (r < 0) {
+		(void)snprintf(error, error_size, "--tls-priority: %s%s%s",
+		    gnutls_strerror(r), where != NULL ? " at " : "",
+		    where != NULL ? where : "");
+		return -1;
+	}
+	gnutls_priority_deinit(p);
+	return 0;
+}
+
+/*
  * The handshake on fds 0 and 1, bounded by the session timeout; then io.c
  * reads and writes through the session.  mode is "stls" or "implicit",
  * for the login line.  Returns 0, or -1 with the reason: the caller closes

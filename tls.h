@@ -59,6 +59,8 @@ typedef int tls_sign_fn(int monitor_fd, uint32_t algorithm, char kind,
     size_t *len_r);
 
 /* The pre-login process: the handshake, records, and the relay after login. */
+int	tls_priority_check(const char *priority, char *error,
+	    size_t error_size);
 int	tls_server_start(const struct tls_chain *chain, const char *priority,
 	    const struct tls_ticket_key *ticket, tls_sign_fn *sign,
 	    int monitor_fd, int timeout_sec, const char *mode,

@@ -89,6 +89,14 @@ tls_signer_stop(int *fd)
 }
 
 int
+tls_priority_check(const char *priority, char *error, size_t error_size)
+{
+	(void)priority;
+	(void)snprintf(error, error_size, "%s", not_built_in);
+	return -1;
+}
+
+int
 tls_server_start(const struct tls_chain *chain, const char *priority,
     const struct tls_ticket_key *ticket, tls_sign_fn *sign, int monitor_fd,
     int timeout_sec, const char *mode, struct tls_info *info, char *error,

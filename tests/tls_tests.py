@@ -1570,15 +1570,29 @@ def _():
             raise Fail('ChaCha20-Poly1305 was not served', R.esc(r.stdout + r.stderr, 3000))
     finally:
         srv.stop()
+    # A string GnuTLS cannot parse is found before STLS is answered: the
+    # same -ERR [SYS/PERM] as a certificate that cannot be used, never a
+    # "+OK Begin TLS negotiation." followed by a closed connection.
     srv = Server('tls-priority-bad', tls_args(extra=['--tls-priority=NO-SUCH-PRIORITY']))
     try:
         s = raw_connect(srv.port)
         expect_eq('greeting', GREETING, read_line(s))
-        s.sendall(b'STLS\r\n')
-        expect_eq('after STLS', b'+OK Begin TLS negotiation.\r\n', read_until_close(s))
+        s.sendall(b'STLS\r\nQUIT\r\n')
+        expect_eq('after STLS', b'-ERR [SYS/PERM] TLS unavailable, contact your administrator.\r\n'
+                  b'+OK Bye.\r\n', read_until_close(s))
         s.close()
-        srv.wait_log(rb'rip=127\.0\.0\.1: TLS \(stls\): TLS setup: .* at NO-SUCH-PRIORITY: closing\n',
+        srv.wait_log(rb'rip=127\.0\.0\.1: TLS unavailable: --tls-priority: .* at NO-SUCH-PRIORITY\n',
                      'the reason')
+    finally:
+        srv.stop()
+    srv = Server('tls-priority-bad-implicit',
+                 tls_args(extra=['--tls-priority=NO-SUCH-PRIORITY', '--implicit-tls']))
+    try:
+        s = raw_connect(srv.port)
+        expect_eq('implicit TLS: bytes before the close', b'', read_until_close(s))
+        s.close()
+        srv.wait_log(rb'rip=127\.0\.0\.1: TLS \(implicit\): TLS setup: .* at NO-SUCH-PRIORITY: closing\n',
+                     'the reason (implicit)')
     finally:
         srv.stop()
 
