@@ -842,13 +842,16 @@ def _():
 def _():
     """testssl.sh against implicit TLS and STLS finds nothing of severity
     MEDIUM or above (with the test CA added and a certificate that names a
-    CRL, valid 200 days)."""
+    CRL, valid 200 days).  Each port as dist/ runs it: pop3s@.service
+    with session tickets (--tls-ticket-key), STLS without."""
     need_root()
     if not shutil.which('testssl'):
         raise Skip('testssl.sh is not installed')
     if Config.wrapper or 'asan' in os.path.basename(Config.pop3d_tls):
         raise Skip('testssl.sh runs against the plain build only (minutes per port)')
-    for mode, extra, starttls in (('implicit', ['--implicit-tls'], []), ('stls', [], ['-t', 'pop3'])):
+    tickets = '--tls-ticket-key=' + os.path.join(ticket_dir('tls-testssl'), 'ticket.key')
+    for mode, extra, starttls in (('implicit', ['--implicit-tls', tickets], []),
+                                  ('stls', [], ['-t', 'pop3'])):
         srv = Server('tls-testssl-' + mode, tls_args('long', extra=extra))
         try:
             out = os.path.join(srv.env.dir + '.testssl.json')
@@ -869,6 +872,10 @@ def _():
                 raise Fail('testssl.sh (%s): %d findings, MEDIUM or above: %s' % (mode, len(findings),
                                                                               '; '.join(bad)),
                            R.esc(r.stdout, 6000))
+            # The tickets were offered and resumed, so they were tested.
+            resumption = [f.get('finding') for f in findings if f.get('id') == 'sessionresumption_ticket']
+            expect_eq('testssl.sh (%s): session resumption with tickets' % mode,
+                      ['supported' if mode == 'implicit' else 'not supported'], resumption)
         finally:
             srv.stop()
 
