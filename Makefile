@@ -288,12 +288,16 @@ fuzz:
 # The pre-login process's empty root directory (privsep.c).
 CHROOTDIR ?= /var/lib/pop3d
 CACHEDIR  ?= /var/cache/pop3d
+# The TLS session-ticket key's directory (root only; pop3s@.service's
+# StateDirectory=pop3d-tls, and the inetd and xinetd lines' --tls-ticket-key).
+TLSSTATEDIR ?= /var/lib/pop3d-tls
 
 install: pop3d pop3d-tls
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(DOCDIR)/examples/fail2ban
 	$(INSTALL) -d -m 0755 $(DESTDIR)$(CHROOTDIR)
 	$(INSTALL) -d -m 0711 $(DESTDIR)$(CACHEDIR)
+	$(INSTALL) -d -m 0700 $(DESTDIR)$(TLSSTATEDIR)
 	$(INSTALL) -m 0755 pop3d $(DESTDIR)$(SBINDIR)/pop3d
 	$(INSTALL) -m 0755 pop3d-tls $(DESTDIR)$(SBINDIR)/pop3d-tls
 	$(INSTALL) -m 0644 man/pop3d.8 $(DESTDIR)$(MANDIR)/man8/pop3d.8

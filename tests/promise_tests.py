@@ -72,7 +72,8 @@ def _():
             'usr/share/doc/pop3d/examples/pop3d@.service': 0o644,
             'usr/share/doc/pop3d/examples/fail2ban/filter.conf': 0o644,
             'usr/share/doc/pop3d/examples/fail2ban/jail.conf': 0o644,
-            'var/lib/pop3d': 0o755, 'var/cache/pop3d': 0o711}
+            'var/lib/pop3d': 0o755, 'var/cache/pop3d': 0o711,
+            'var/lib/pop3d-tls': 0o700}
     got = {}
     for rel in want:
         try:

@@ -816,6 +816,15 @@ def _():
             c.user('alice')
             expect_eq('%s: login' % name, LOGGED_IN, c.pass_('secret'))
             c.quit()
+            # Every line issues session tickets, and the next connection
+            # (another process) resumes; checked where the line is implicit.
+            expect_eq('%s: session tickets' % name, True,
+                      any(a.startswith('--tls-ticket-key=' + tickets + '/') for a in args))
+            if '--implicit-tls' in args:
+                ctx = CA.context()
+                first, _ = tls_session(srv.port, ctx)
+                _, reused = tls_session(srv.port, ctx, session=first)
+                expect_eq('%s: the next connection resumed' % name, True, reused)
         finally:
             srv.stop()
 
