@@ -423,18 +423,29 @@ receive_login(const struct privsep_config *config, int fd,
 static void
 end_prelogin(const struct privsep_config *config, pid_t pid)
 {
-	struct timespec pause = { 0, 10 * 1000000L };
+	struct timespec pause;
 	siginfo_t si;
-	int waited, status;
+	long waited_usec = 0, step_usec = 100;
+	int status;
 
-	for (waited = 0; waited < PRELOGIN_EXIT_WAIT_MSEC; waited += 10) {
+	/*
+	 * It exits within a millisecond or so: look again after 0.1 ms, then
+	 * twice as long each time up to 10 ms.  A fixed 10 ms pause made
+	 * every login wait the whole 10 ms (SIGCHLD does not cut a sleep).
+	 */
+	while (waited_usec < PRELOGIN_EXIT_WAIT_MSEC * 1000L) {
 		memset(&si, 0, sizeof(si));
 		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG |
 		    WNOWAIT) == -1 && errno != EINTR)
 			break;
 		if (si.si_pid == pid)
 			break;
+		pause.tv_sec = 0;
+		pause.tv_nsec = step_usec * 1000L;
 		(void)nanosleep(&pause, NULL);
+		waited_usec += step_usec;
+		step_usec = step_usec * 2 > 10 * 1000L ? 10 * 1000L :
+		    step_usec * 2;
 	}
 	(void)kill(-pid, SIGKILL);
 	(void)kill(pid, SIGKILL);
