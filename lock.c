@@ -6,7 +6,8 @@
  * Owns the lock order (both locks without ever waiting on one while
  * holding the other, Debian Policy 11.6), the bounded wait with its
  * random back-off, the NFS-safe way a dotlock is made (written under a
- * unique name and linked), and what may be taken for a stale one.
+ * unique name and linked), what may be taken for a stale one, and the
+ * walk that reaches a root process's spool directory without a link.
  * Trusts nothing at the lock's path but a small regular file holding the
  * dead pid of a process of this host, or one nobody touched for
  * DOTLOCK_STALE_SEC by the file system's clock; time stamps say only how
@@ -60,12 +61,13 @@ sleep_msec(long msec)
 }
 
 /*
- * Where a spool operation works.  The monitor (privsep.c) opens the
- * mailbox's directory once and works in it by the file's name alone, so
- * that no later change of the path's directories (a symbolic link the user
- * swaps) can move it elsewhere; a session doing its own work uses the path.
+ * Where a spool operation works.  The monitor (monitor_serve.c) and a
+ * root --recover open the mailbox's directory once and work in it by the
+ * file's name alone, so that no later change of the path's directories (a
+ * symbolic link the user swaps) can move them elsewhere; a session doing
+ * its own work uses the path.
  */
-static int
+int
 spool_at(const struct spool *sp, const char *path, const char **name_r)
 {
 	const char *slash;
@@ -77,6 +79,58 @@ spool_at(const struct spool *sp, const char *path, const char **name_r)
 	slash = strrchr(path, '/');
 	*name_r = slash != NULL ? slash + 1 : path;
 	return sp->dir_fd;
+}
+
+/*
+ * Opens the directory of path from "/" down, one component at a time and
+ * without following a symbolic link, and says whether only root can change
+ * which directory that is: every directory on the way is root's, and every
+ * one before the last is writable by nobody else, or sticky (then others
+ * cannot rename root's entries in it).  The last one may be writable by a
+ * group (the spool, root:mail 2775): what happens in it is by name, and a
+ * name is never followed.  Returns the fd or -1.
+ */
+int
+spool_dir_walk(const char *path, int *trusted_r)
+{
+	char dir[MAILBOX_PATH_MAX], *p, *name;
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+	int fd, next, trusted;
+
+	*trusted_r = 0;
+	if (path[0] != '/' || slash == NULL ||
+	    (size_t)(slash - path) >= sizeof(dir))
+		return -1;
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1 || fstat(fd, &st) == -1) {
+		if (fd != -1)
+			(void)close(fd);
+		return -1;
+	}
+	trusted = st.st_uid == 0;
+	for (p = dir; (name = strsep(&p, "/")) != NULL;) {
+		if (name[0] == '\0' || strcmp(name, ".") == 0)
+			continue;
+		if ((st.st_mode & 022) != 0 && (st.st_mode & S_ISVTX) == 0)
+			trusted = 0;
+		next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		(void)close(fd);
+		if (next == -1)
+			return -1;
+		fd = next;
+		if (fstat(fd, &st) == -1) {
+			(void)close(fd);
+			return -1;
+		}
+		if (st.st_uid != 0)
+			trusted = 0;
+	}
+	*trusted_r = trusted;
+	return fd;
 }
 
 /*
@@ -482,9 +536,10 @@ static int
 dotlock_progressed(const struct spool *sp, struct stat *seen)
 {
 	struct stat st;
-	int moved;
+	const char *name;
+	int dir = spool_at(sp, sp->lock_path, &name), moved;
 
-	if (lstat(sp->lock_path, &st) == -1)
+	if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
 		return 0;
 	moved = seen->st_ino != 0 && (st.st_ino != seen->st_ino ||
 	    st.st_mtim.tv_sec != seen->st_mtim.tv_sec ||

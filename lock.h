@@ -51,5 +51,7 @@ enum lock_status {
 enum lock_status lock_acquire(struct spool *sp, int fd, short type);
 void	lock_release(struct spool *sp, int fd);
 void	dotlock_tick(void *arg);
+int	spool_at(const struct spool *sp, const char *path, const char **name_r);
+int	spool_dir_walk(const char *path, int *trusted_r);
 
 #endif

@@ -113,12 +113,13 @@ int
 mbox_open_file(struct mailbox *mb, int *read_only_r, int *status_r)
 {
 	const int flags = O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
-	int fd;
+	const char *name;
+	int dir = spool_at(&mb->spool, mb->spool.path, &name), fd;
 
 	*read_only_r = 0;
-	fd = open(mb->spool.path, O_RDWR | flags);
+	fd = openat(dir, name, O_RDWR | flags);
 	if (fd == -1 && (errno == EACCES || errno == EROFS)) {
-		fd = open(mb->spool.path, O_RDONLY | flags);
+		fd = openat(dir, name, O_RDONLY | flags);
 		*read_only_r = 1;
 	}
 	if (fd != -1) {
@@ -150,9 +151,10 @@ int
 mbox_replay(struct mailbox *mb, int fd, int read_only)
 {
 	struct stat st;
-	int jfd, r;
+	const char *name;
+	int dir = spool_at(&mb->spool, mb->spool.journal_path, &name), jfd, r;
 
-	jfd = open(mb->spool.journal_path, (read_only ? O_RDONLY : O_RDWR) |
+	jfd = openat(dir, name, (read_only ? O_RDONLY : O_RDWR) |
 	    O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (jfd == -1 && errno == ENOENT)
 		return MBOX_OK;
@@ -438,22 +440,45 @@ fail:
 	return r;
 }
 
+static void
+mbox_close_dir(struct mailbox *mb)
+{
+	if (mb->spool.dir_fd != -1)
+		(void)close(mb->spool.dir_fd);
+	mb->spool.dir_fd = -1;
+}
+
 /*
  * pop3d --recover: finishes a crashed update of path now, as an
  * administrator or a boot script would, instead of at the next login.
- * The caller's identity decides what it may open; no owner check.
+ * The caller's identity decides what it may open; no owner check.  Root
+ * (told to by a login's log line, for a journal the session could not
+ * use) works as the monitor does: in the directory reached from "/"
+ * without following a link, by names alone, so that a user who swaps a
+ * directory of the path for a symbolic link while it waits for the locks
+ * cannot move its dotlock, its stale-lock removal or its journal removal
+ * into another directory.
  */
 int
 mbox_recover(struct mailbox *mb, const char *path)
 {
 	struct stat st;
-	int r, read_only;
+	int r, read_only, trusted;
 
 	if (mbox_set_paths(mb, path) == -1)
 		return MBOX_PERM;
+	if (geteuid() == 0 &&
+	    (mb->spool.dir_fd = spool_dir_walk(path, &trusted)) == -1) {
+		mbox_set_error(mb, "mailbox %s: its directory cannot be reached "
+		    "from / without following a symbolic link: give its real "
+		    "path", path);
+		return MBOX_PERM;
+	}
 	mb->fd = mbox_open_file(mb, &read_only, &r);
-	if (mb->fd == -1)
+	if (mb->fd == -1) {
+		mbox_close_dir(mb);
 		return r;
+	}
 	/* Whoever runs this, the file must be a private one of its owner. */
 	if (fstat(mb->fd, &st) == 0)
 		mb->spool.owner = st.st_uid;
@@ -469,6 +494,7 @@ mbox_recover(struct mailbox *mb, const char *path)
 	}
 	(void)close(mb->fd);
 	mb->fd = -1;
+	mbox_close_dir(mb);
 	return r;
 }
 

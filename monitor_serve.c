@@ -32,57 +32,6 @@
 #include "params.h"
 #include "privsep_msg.h"
 
-/*
- * Opens the directory of path from "/" down, one component at a time and
- * without following a symbolic link, and says whether only root can change
- * which directory that is: every directory on the way is root's, and every
- * one before the last is writable by nobody else, or sticky (then others
- * cannot rename root's entries in it).  The last one may be writable by a
- * group (the spool, root:mail 2775): what happens in it is by name, and a
- * name is never followed.  Returns the fd or -1.
- */
-static int
-spool_dir_walk(const char *path, int *trusted_r)
-{
-	char dir[MAILBOX_PATH_MAX], *p, *name;
-	const char *slash = strrchr(path, '/');
-	struct stat st;
-	int fd, next, trusted;
-
-	*trusted_r = 0;
-	if (path[0] != '/' || slash == NULL ||
-	    (size_t)(slash - path) >= sizeof(dir))
-		return -1;
-	memcpy(dir, path, (size_t)(slash - path));
-	dir[slash - path] = '\0';
-	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd == -1 || fstat(fd, &st) == -1) {
-		if (fd != -1)
-			(void)close(fd);
-		return -1;
-	}
-	trusted = st.st_uid == 0;
-	for (p = dir; (name = strsep(&p, "/")) != NULL;) {
-		if (name[0] == '\0' || strcmp(name, ".") == 0)
-			continue;
-		if ((st.st_mode & 022) != 0 && (st.st_mode & S_ISVTX) == 0)
-			trusted = 0;
-		next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-		    O_CLOEXEC);
-		(void)close(fd);
-		if (next == -1)
-			return -1;
-		fd = next;
-		if (fstat(fd, &st) == -1) {
-			(void)close(fd);
-			return -1;
-		}
-		if (st.st_uid != 0)
-			trusted = 0;
-	}
-	*trusted_r = trusted;
-	return fd;
-}
 
 /*
  * The monitor's file system identity becomes the user's (uid, gid, no

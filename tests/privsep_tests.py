@@ -6,6 +6,7 @@ for free.  Loaded by tests/run after proc_tests (same helpers).
 
 import os
 import re
+import subprocess
 import time
 
 import __main__ as R
@@ -81,6 +82,79 @@ def _():
     if os.path.lexists(busy):
         raise Fail('dotlock left behind in the mailbox directory')
     expect_eq('mailbox', before[0], open(mbox, 'rb').read())
+
+
+@test('privsep:recover-symlink-swap-during-lock-wait', weight=3)
+def _():
+    """pop3d --recover run by root on a mailbox under the user's home (the
+    log tells the administrator to, for a journal the session cannot use),
+    while the user renames ~/Mail away and puts a symlink in its place as
+    --recover backs off from a busy dotlock: root must not create, remove
+    or judge files in the directory the link names (there, an old
+    alice.lock would look stale and be removed).  And as root, a path
+    whose directories include a symbolic link is refused, not followed."""
+    if not Config.root:
+        raise Skip('needs root (--recover as an administrator runs it)')
+    env = Env('privsep-recover-swap')
+    mail = os.path.join(env.dir, 'Mail')
+    os.mkdir(mail, 0o755)
+    R.chown(mail)
+    mbox = os.path.join(mail, 'alice')
+    env.put_mailbox(f1(), path=mbox)
+    before = env.snapshot(mbox)
+    busy = os.path.join(mail, 'alice.lock')
+    with open(busy, 'wb') as f:
+        f.write(b'%d\n' % os.getpid())
+    R.chown(busy)
+    victim_dir = root_only_dir('recover-swap')
+    victim = os.path.join(victim_dir, 'alice.lock')
+    with open(victim, 'wb'):
+        pass
+    old = time.time() - 3600
+    os.utime(victim, (old, old))
+    victim_before = os.stat(victim)
+
+    p = subprocess.Popen(Config.wrapper + [Config.pop3d, '--recover', mbox],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(1.5)                     # --recover is backing off now
+    moved = os.path.join(env.dir, 'Mail.real')
+    os.rename(mail, moved)              # what the user can do at any time
+    os.symlink(victim_dir, mail)
+    R.chown(mail)
+    os.unlink(os.path.join(moved, 'alice.lock'))    # the other program lets go
+    try:
+        out, err = p.communicate(timeout=20 * Config.scale)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        raise Fail('pop3d --recover did not exit')
+    if not os.path.exists(victim):
+        raise Fail('root removed %s through the swapped symlink' % victim,
+                   'exit %d, stdout %s, stderr %s' % (p.returncode, R.esc(out), R.esc(err)))
+    st = os.stat(victim)
+    if (st.st_ino, st.st_mtime_ns, st.st_size) != (victim_before.st_ino, victim_before.st_mtime_ns, 0):
+        raise Fail('root changed %s through the swapped symlink' % victim)
+    left = sorted(os.listdir(victim_dir))
+    if left != ['alice.lock']:
+        raise Fail('root created files in a directory only root may write: %s' % left)
+    expect_eq('--recover: exit status', 0, p.returncode)
+    expect_eq('--recover: output', ('%s: nothing to recover\n' % mbox).encode(), out)
+    expect_eq('files left in the mailbox directory', ['alice'], sorted(os.listdir(moved)))
+    expect_eq('mailbox', before[0], open(os.path.join(moved, 'alice'), 'rb').read())
+
+    # The path now goes through the user's symbolic link: refused.
+    os.unlink(mail)
+    os.symlink('Mail.real', mail)
+    R.chown(mail)
+    p = subprocess.run(Config.wrapper + [Config.pop3d, '--recover', mbox], stdin=subprocess.DEVNULL,
+                       capture_output=True, timeout=20 * Config.scale)
+    expect_eq('--recover through a symbolic link: exit status', 1, p.returncode)
+    expect_eq('--recover through a symbolic link: output', b'', p.stdout)
+    expect_eq('--recover through a symbolic link: error',
+              ('pop3d: mailbox %s: its directory cannot be reached from / without following a '
+               'symbolic link: give its real path\n' % mbox).encode(), p.stderr)
+    expect_eq('files left in the mailbox directory', ['alice'], sorted(os.listdir(moved)))
+    expect_eq('mailbox after the refusal', before[0], open(os.path.join(moved, 'alice'), 'rb').read())
 
 
 # ----------------------------------------------------------------- a hostile child (pop3d-fault)
