@@ -139,6 +139,19 @@ mbox_open_file(struct mailbox *mb, int *read_only_r, int *status_r)
 
 /* ---- Crash recovery --------------------------------------------------- */
 
+/* Does the mailbox's path name the file fd is open on, now? */
+static int
+path_names(const struct mailbox *mb, int fd)
+{
+	struct stat a, b;
+	const char *name;
+	int dir = spool_at(&mb->spool, mb->spool.path, &name);
+
+	return fstat(fd, &a) == 0 && fstatat(dir, name, &b,
+	    AT_SYMLINK_NOFOLLOW) == 0 && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino;
+}
+
 /*
  * Finishes an update that a crash interrupted, if its journal is there.
  * The caller holds both locks (so no journal can appear or go while this
@@ -197,6 +210,13 @@ mbox_replay(struct mailbox *mb, int fd, int read_only)
 		    mb->spool.journal_path, strerror(errno));
 		return MBOX_TEMP;
 	}
+	/*
+	 * Not for fd, which the path may no longer name (a session whose
+	 * mailbox was renamed away reads the old file): the journal is then
+	 * the new file's, for its next login or update to finish.
+	 */
+	if (r == 2 && !path_names(mb, fd))
+		return MBOX_OK;
 	if (mb->spool.ops->journal_remove(&mb->spool) == -1) {
 		mbox_set_error(mb, "journal %s: %s", mb->spool.journal_path,
 		    strerror(errno));

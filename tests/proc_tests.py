@@ -1669,6 +1669,65 @@ def _():
     quit_outcome(s, env, fixture('after/F1-dele1.mbox'), f1(), 'mailbox replaced by a copy')
 
 
+def numbered_message(i, lines):
+    """A message of the given number of body lines, with its separator."""
+    body = b''.join(b'line %d of message %d, long enough to fill the mailbox quickly\n' % (k, i)
+                    for k in range(lines))
+    return b'From a@example.org Mon Jan  5 10:00:00 2024\nSubject: %d\n\n' % i + body + b'\n'
+
+
+def wire_size(message):
+    """Its size in LIST: without its From_ line and separator, LF as CR LF."""
+    content = message[message.index(b'\n') + 1:-1]
+    return len(content) + content.count(b'\n')
+
+
+@test('update:session-on-a-renamed-mailbox-keeps-the-new-ones-journal')
+def _():
+    """A session whose mailbox was renamed away (it reads the old file)
+    reads it again after a mail reader changed it, while the new file at
+    the path has the journal of another session's crashed update: that
+    journal is the new file's, and must be left for it, not removed as
+    "not matching" the old one (the new file would stay torn for good)."""
+    if not Config.fault:
+        raise Skip('needs POP3D_FAULT (make pop3d-fault)')
+    env = Env('renamed-journal')
+    old1, old2 = numbered_message(11, 3), numbered_message(12, 3)
+    s = logged_in_session(env, old1 + old2, n=2, m=wire_size(old1) + wire_size(old2))
+    moved = env.mbox + '.old'
+    os.rename(env.mbox, moved)
+    new = numbered_message(1, 300) + numbered_message(2, 300) + numbered_message(3, 300)
+    env.put_mailbox(new)
+    # Another session deletes message 1 of the new file and dies in the
+    # middle of moving the rest down (the 8th write or sync of the update).
+    argv = env.argv()
+    argv[len(Config.wrapper)] = Config.fault
+    crash = env.session(argv=argv, env={'POP3D_FAULT_AFTER': '8'})
+    crash.send(LOGIN + b'DELE 1\r\nQUIT\r\n')
+    crash.finish()
+    journal = os.path.join(env.dir, '.alice.pop3d-journal')
+    if not os.path.exists(journal) or open(env.mbox, 'rb').read() == new:
+        raise Fail('the crashed update left no journal, or no change to finish: the test proves nothing')
+    # A mail reader expunges message 1 of the renamed file, in place.
+    with open(moved, 'r+b') as f:
+        f.write(old2)
+        f.truncate()
+    s.send(b'RETR 2\r\nQUIT\r\n')
+    wire = old2[old2.index(b'\n') + 1:-1].replace(b'\n', b'\r\n')
+    s.expect(b'+OK %d octets\r\n' % len(wire) + wire + b'.\r\n+OK Bye.\r\n', what='RETR 2 from the renamed file')
+    check_exit(s.finish())
+    if not os.path.exists(journal):
+        raise Fail('the session on the renamed file removed the new mailbox\'s journal')
+    res = env.run(LOGIN + b'STAT\r\nQUIT\r\n')
+    check_exit(res)
+    finished = numbered_message(2, 300) + numbered_message(3, 300)
+    size = wire_size(numbered_message(2, 300)) + wire_size(numbered_message(3, 300))
+    expect_eq('next login', GREETING + login_reply(2, size) + b'+OK 2 %d\r\n+OK Bye.\r\n' % size, res.out)
+    expect_eq('new mailbox after the replay', finished, open(env.mbox, 'rb').read())
+    expect_eq('renamed mailbox', old2, open(moved, 'rb').read())
+    check_no_lock(env)
+
+
 @test('update:truncated-then-retr')
 def _():
     env = Env('truncated')
