@@ -487,8 +487,15 @@ mbox_recover(struct mailbox *mb, const char *path)
 
 	if (mbox_set_paths(mb, path) == -1)
 		return MBOX_PERM;
+	if (geteuid() == 0 && path[0] != '/') {
+		mbox_set_error(mb, "mailbox %s: not an absolute path (needed "
+		    "as root)", path);
+		return MBOX_PERM;
+	}
 	if (geteuid() == 0 &&
 	    (mb->spool.dir_fd = spool_dir_walk(path, &trusted)) == -1) {
+		if (errno == ENOENT)
+			return MBOX_OK;		/* no mailbox: nothing to do */
 		mbox_set_error(mb, "mailbox %s: its directory cannot be reached "
 		    "from / without following a symbolic link: give its real "
 		    "path", path);

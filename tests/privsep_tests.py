@@ -155,6 +155,11 @@ def _():
                'symbolic link: give its real path\n' % mbox).encode(), p.stderr)
     expect_eq('files left in the mailbox directory', ['alice'], sorted(os.listdir(moved)))
     expect_eq('mailbox after the refusal', before[0], open(os.path.join(moved, 'alice'), 'rb').read())
+    p = subprocess.run(Config.wrapper + [Config.pop3d, '--recover', 'Mail.real/alice'], cwd=env.dir,
+                       stdin=subprocess.DEVNULL, capture_output=True, timeout=20 * Config.scale)
+    expect_eq('--recover of a relative path: exit status', 1, p.returncode)
+    expect_eq('--recover of a relative path: error',
+              b'pop3d: mailbox Mail.real/alice: not an absolute path (needed as root)\n', p.stderr)
 
 
 # ----------------------------------------------------------------- a hostile child (pop3d-fault)
