@@ -403,6 +403,41 @@ mbox_save_index(struct mailbox *mb)
 
 /* ---- Session view ----------------------------------------------------- */
 
+/*
+ * Opens the file the path names and takes both locks on it for the login
+ * (the write lock is for a replay).  A file renamed over the mailbox (or
+ * the mailbox removed) while the login waited for the locks leaves the
+ * opened one with no name: the login opens what the path names now
+ * instead of refusing the unlinked file as unsafe ([SYS/PERM]).
+ * MBOX_OK with mb->fd == -1: no file.
+ */
+static int
+open_locked(struct mailbox *mb)
+{
+	struct stat st;
+	int r, read_only, tries;
+
+	for (tries = 0; tries < 3; tries++) {
+		mb->fd = mbox_open_file(mb, &read_only, &r);
+		if (mb->fd == -1)
+			return r;
+		mb->read_only = read_only;
+		r = mbox_check_file(mb, mb->fd, &mb->st);
+		if (r == MBOX_OK)
+			r = mbox_lock(mb, mb->fd, read_only ? F_RDLCK : F_WRLCK);
+		if (r == MBOX_OK && fstat(mb->fd, &st) == 0 && st.st_nlink > 0)
+			return MBOX_OK;
+		if (r == MBOX_OK)
+			lock_release(&mb->spool, mb->fd);
+		(void)close(mb->fd);
+		mb->fd = -1;
+		if (r != MBOX_OK)
+			return r;
+	}
+	mbox_set_error(mb, "mailbox %s keeps being replaced", mb->spool.path);
+	return MBOX_TEMP;
+}
+
 int
 mbox_open(struct mailbox *mb, const char *path, uid_t owner,
     const struct spool_ops *spool, int spool_fd, const char *index)
@@ -418,22 +453,15 @@ mbox_open(struct mailbox *mb, const char *path, uid_t owner,
 	if (index != NULL && strlcpy(mb->index_path, index,
 	    sizeof(mb->index_path)) >= sizeof(mb->index_path))
 		mb->index_path[0] = '\0';
-	mb->fd = mbox_open_file(mb, &read_only, &r);
+	r = open_locked(mb);
 	if (mb->fd == -1)
 		return r;	/* MBOX_OK: no file, an empty maildrop */
-	mb->read_only = read_only;
-	r = mbox_check_file(mb, mb->fd, &mb->st);
-	if (r != MBOX_OK)
-		goto fail;
+	read_only = mb->read_only;
 	/*
 	 * A journal left by a crash is replayed before the file is read, and
 	 * looked for under the locks: one that another session's crashed
-	 * update left while this login waited for them counts too.  The
-	 * write lock is for that replay.
+	 * update left while this login waited for them counts too.
 	 */
-	r = mbox_lock(mb, mb->fd, read_only ? F_RDLCK : F_WRLCK);
-	if (r != MBOX_OK)
-		goto fail;
 	r = mbox_replay(mb, mb->fd, read_only);
 	/* Whatever happened while we waited for the locks counts. */
 	if (r == MBOX_OK)

@@ -1288,6 +1288,35 @@ def _():
     check_no_lock(env)
 
 
+@test('lock:login-waits-while-the-mailbox-is-replaced', weight=3)
+def _():
+    # SAFETY, Other programs: "the file may be renamed or replaced".  A new
+    # file renamed over the mailbox while a login waits for the locks is
+    # the mailbox: the login reads it (not the old, unlinked one, whose
+    # "0 hard links" made it [SYS/PERM] "contact your administrator").
+    env = Env('lock-replaced')
+    env.put_mailbox(f1())
+    with open(env.lock, 'wb') as f:
+        f.write(b'%d\n' % os.getpid())
+    R.chown(env.lock)
+    s = env.session()
+    s.expect(GREETING)
+    s.send(LOGIN)
+    s.expect(b'+OK Send your password.\r\n')
+    time.sleep(1.5)                     # the login is backing off now
+    new = f1()[:f1().index(b'\n\nFrom ') + 1]
+    env.put_mailbox(new, path=env.mbox + '.new')
+    os.rename(env.mbox + '.new', env.mbox)
+    os.unlink(env.lock)
+    s.expect(b'+OK Logged in, 1 messages (%d octets).\r\n' % (len(new) - new.index(b'\n') - 1 + new.count(b'\n') - 1),
+             timeout=20, what='login after the mailbox was replaced')
+    s.send(b'QUIT\r\n')
+    s.expect(b'+OK Bye.\r\n')
+    check_exit(s.finish())
+    check_no_lock(env)
+    expect_eq('mailbox', new, open(env.mbox, 'rb').read())
+
+
 @test('lock:second-login-waits-for-a-slow-scan', weight=25)
 def _():
     # STANDARDS: another POP3 session of the same user does not cause
