@@ -58,7 +58,9 @@ read_slot(struct journal *j, int k, struct journal_slot *s)
 	if (pread_full(j->jfd, s, sizeof(*s), off) != (ssize_t)sizeof(*s) ||
 	    s->seq == 0 || s->check != slot_checksum(s))
 		return -1;
-	if (s->kind == STEP_MOVE && (s->dst >= s->src ||
+	/* Bounded before they are added: a forged journal's sums must not wrap. */
+	if (s->kind == STEP_MOVE && (s->src > (uint64_t)j->size ||
+	    s->len > (uint64_t)j->size || s->dst >= s->src ||
 	    s->next_src < s->src + s->len || s->next_src > (uint64_t)j->size))
 		return -1;
 	if (s->kind == STEP_MOVE && s->has_data) {
@@ -67,7 +69,8 @@ read_slot(struct journal *j, int k, struct journal_slot *s)
 		    !ok)
 			return -1;
 	}
-	if (s->kind == STEP_TRUNCATE && (s->new_size >= s->size_before ||
+	if (s->kind == STEP_TRUNCATE && (s->size_before > (uint64_t)INT64_MAX ||
+	    s->new_size >= s->size_before ||
 	    s->nonce_len == 0 || s->nonce_len > NONCE_BYTES ||
 	    s->nonce_len > s->size_before - s->new_size ||
 	    (s->phase != 1 && s->phase != 2)))
@@ -93,7 +96,7 @@ region_has(struct journal *j, off_t off, off_t len, uint64_t check)
 {
 	int ok;
 
-	if (off < 0 || len < 0 || off + len > j->size)
+	if (off < 0 || len < 0 || off > j->size || len > j->size - off)
 		return 0;
 	return region_hash(j, j->fd, off, len, &ok) == check && ok;
 }
@@ -233,8 +236,12 @@ replay_newest(struct journal *j)
 	/* Cut already: what follows is mail delivered since. */
 	if (s->kind == STEP_TRUNCATE && s->phase == 2 && !nonce_present(j, s))
 		return 0;
-	/* Shorter than when the update began, yet not cut by it. */
-	if (j->size < j->original_size || !file_is_ours(j, s))
+	/*
+	 * Shorter than when the update began, or than when its cut was
+	 * recorded, yet not cut by it.
+	 */
+	if (j->size < j->original_size || (s->kind == STEP_TRUNCATE &&
+	    s->size_before > (uint64_t)j->size) || !file_is_ours(j, s))
 		return -2;
 	j->prev_dst = (off_t)s->prev_dst;
 	j->prev_len = (off_t)s->prev_len;
@@ -272,7 +279,9 @@ read_header(struct journal *j, const struct stat *st,
 		errno = EPROTO;	/* another version's: keep it */
 		return -1;
 	}
-	if (h.nranges == 0 || h.nranges > MBOX_MESSAGES_MAX ||
+	/* Bounded as a file's offsets are, before any arithmetic. */
+	if (h.size > (uint64_t)INT64_MAX - HASH_BLOCK ||
+	    h.nranges == 0 || h.nranges > MBOX_MESSAGES_MAX ||
 	    h.slot_data == 0 || h.slot_data > JOURNAL_CHUNK_BYTES ||
 	    h.hashed_from % HASH_BLOCK != 0 || h.hashed_from > h.size ||
 	    h.nblocks != (h.size - h.hashed_from + HASH_BLOCK - 1) / HASH_BLOCK)

@@ -1757,6 +1757,70 @@ def _():
     check_no_lock(env)
 
 
+def xxh3_64(data):
+    """XXH3-64 (seed 0) from the libxxhash pop3d links, for forging a journal."""
+    import ctypes
+    lib = ctypes.CDLL('libxxhash.so.0')
+    lib.XXH3_64bits.restype = ctypes.c_uint64
+    lib.XXH3_64bits.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
+    return lib.XXH3_64bits(bytes(data), len(data))
+
+
+def forged_truncate_journal(mbox, ino, size_before):
+    """A journal (journal_int.h's layout) for mailbox octets mbox whose every
+    checksum and digest is right, as the mailbox's owner can make one, with
+    one recorded step: the cut of the last 16 octets, phase 1, claiming the
+    file was size_before octets long when the update began."""
+    size = len(mbox)
+    pack = lambda *v: struct.pack('<%dQ' % len(v), *v)
+    ranges = pack(0, 16)
+    nblocks = (size + 4095) // 4096
+    digests = b''.join(pack(xxh3_64(mbox[k:k + 4096])) for k in range(0, size, 4096))
+    head = b'pop3d-journal-2\n' + pack(ino, size, 1, 65536, 0, nblocks)
+    a, b, d = xxh3_64(head), xxh3_64(ranges), xxh3_64(digests)
+    m = (1 << 64) - 1
+    check = a ^ ((b * 0x9e3779b97f4a7c15) & m) ^ ((d * 0xc2b2ae3d27d4eb4f) & m)
+    hashes_off = 8192
+    slots_off = hashes_off + (nblocks * 8 + 4095) // 4096 * 4096
+    new_size = size - 16
+    below = mbox[new_size // 4096 * 4096:new_size]
+    slot = pack(1, 2, 0, 0, 0, 0, 0, size_before, new_size, 1) + b'N' * 16 + \
+        pack(16, 0, xxh3_64(below), xxh3_64(b''), xxh3_64(b''), xxh3_64(b''), 0, 0, 0)
+    slot += pack(xxh3_64(slot))
+    j = bytearray(slots_off + 2 * (4096 + 65536))
+    j[0:64] = head
+    j[64:72] = pack(check)
+    j[4096:4112] = ranges
+    j[hashes_off:hashes_off + len(digests)] = digests
+    at = slots_off + 4096 + 65536          # step 1 goes into slot 1
+    j[at:at + len(slot)] = slot
+    return bytes(j)
+
+
+@test('update:forged-journal-with-a-huge-size-is-dropped')
+def _():
+    """A journal its owner forged with every checksum right (the user owns
+    it; root's --recover replays it too) whose cut claims the file was 2^63
+    octets long: its numbers must be checked before any arithmetic (the
+    replay computed with them, undefined behaviour in C, and failed every
+    login with [SYS/TEMP]); it is not this file's journal and is dropped."""
+    env = Env('forged-journal')
+    data = f1() * 1
+    env.put_mailbox(data)
+    journal = os.path.join(env.dir, '.alice.pop3d-journal')
+    with open(journal, 'wb') as f:
+        f.write(forged_truncate_journal(data, os.stat(env.mbox).st_ino, 1 << 63))
+    R.chown(journal)
+    os.chmod(journal, 0o600)
+    res = env.run(LOGIN + b'STAT\r\nQUIT\r\n')
+    check_exit(res)
+    expect_eq('login with a forged journal', GREETING + login_reply(2, 52) + b'+OK 2 52\r\n+OK Bye.\r\n', res.out)
+    expect_eq('mailbox', data, open(env.mbox, 'rb').read())
+    if os.path.lexists(journal):
+        raise Fail('the forged journal was kept')
+    check_no_lock(env)
+
+
 @test('update:truncated-then-retr')
 def _():
     env = Env('truncated')
