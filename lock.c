@@ -468,6 +468,17 @@ const struct spool_ops lock_local_spool = {
 	local_journal_remove
 };
 
+/*
+ * Seconds of the monotonic clock, for the touches' interval: a wall clock
+ * set back (or frozen) must not stop them, or a login waiting for our
+ * scan or update would take it for a stuck holder and give up.
+ */
+static time_t
+monotonic_sec(void)
+{
+	return (time_t)(now_msec() / 1000);
+}
+
 /* 0 taken, 1 busy, -1 cannot (with the error set). */
 static int
 dotlock_try(struct spool *sp)
@@ -477,7 +488,7 @@ dotlock_try(struct spool *sp)
 	r = sp->ops->dotlock_create(sp);
 	if (r == 0) {
 		sp->dotlock_held = 1;
-		sp->dotlock_touched = time(NULL);
+		sp->dotlock_touched = monotonic_sec();
 	}
 	if (r != -1)
 		return r;
@@ -508,7 +519,7 @@ dotlock_touch_if_due(struct spool *sp)
 
 	if (sp == NULL || !sp->dotlock_held)
 		return;
-	now = time(NULL);
+	now = monotonic_sec();
 	if (now - sp->dotlock_touched < DOTLOCK_TOUCH_SEC)
 		return;
 	(void)sp->ops->dotlock_touch(sp);

@@ -1372,6 +1372,51 @@ def _():
                    % (elapsed, 0.2 * n))
 
 
+@test('lock:second-login-waits-for-a-scan-whose-clock-stands-still', weight=25)
+def _():
+    # LOCKING: "A session touches the dotlock it holds every second while it
+    # reads or updates the mailbox", whatever the wall clock does.  Session
+    # A's scan is slowed to about 12 s as above, under faketime with its
+    # wall clock frozen (a clock set back looks the same to it for as long
+    # as the step); B must wait for it as for any progressing holder, not
+    # give up after 10 s with [IN-USE].
+    if not shutil.which('strace') or not shutil.which('faketime'):
+        raise Skip('strace or faketime not installed')
+    if Config.wrapper:
+        raise Skip('faketime under a wrapper')
+    env = Env('lock-frozen-clock')
+    msg = b'From a@example.org Mon Jan  1 00:00:00 2024\nSubject: x\n\n' + b'y' * 1000 + b'\n'
+    data = b'\n'.join([msg] * 3900)
+    env.put_mailbox(data)
+    slow = ['strace', '-f', '-qq', '-o', '/dev/null', '-e', 'trace=pread64',
+            '-e', 'inject=pread64:delay_exit=200000', 'faketime', '-f', '2026-01-01 00:00:00'] + \
+        env.argv(['--index-dir=none'])
+    out = {}
+
+    def session_a():
+        p = env.popen(slow, env={'FAKETIME_DONT_FAKE_MONOTONIC': '1'})
+        o, _ = p.communicate(LOGIN + b'STAT\r\nQUIT\r\n', timeout=90 * Config.scale)
+        out['a'] = o
+    ta = threading.Thread(target=session_a)
+    ta.start()
+    try:
+        for _ in range(200):
+            if os.path.exists(env.lock):
+                break
+            time.sleep(0.05)
+        else:
+            raise Fail('session A never took the dotlock')
+        b = env.run(LOGIN + b'STAT\r\nQUIT\r\n', args=['--index-dir=none'], timeout=60)
+    finally:
+        ta.join()
+    total = 3900 * len(b'Subject: x\r\n\r\n' + b'y' * 1000 + b'\r\n')
+    ok = GREETING + login_reply(3900, total) + b'+OK 3900 %d\r\n+OK Bye.\r\n' % total
+    check_exit(b)
+    expect_eq('session A (slow scan, frozen clock)', ok, out.get('a'))
+    expect_eq('session B, logging in during A\'s scan', ok, b.out)
+    check_no_lock(env)
+
+
 @test('lock:gives-up-10s-after-the-last-progress', weight=20)
 def _():
     # LOCKING: the wait ends 10 s after the holder's last sign of progress.
