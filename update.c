@@ -37,6 +37,24 @@ range_order(const void *a, const void *b)
 }
 
 /*
+ * Is the session's message i, found nowhere as it was, still at its place
+ * as the start of a longer message (a writer joined mail to it without
+ * the empty line a separator needs)?
+ */
+static int
+grown_in_place(const struct msg_table *session, size_t i,
+    const struct msg_table *cur, int fd)
+{
+	unsigned char digest[16];
+	off_t from = session->msgs[i].from_offset, len = table_length(session, i);
+	size_t at = table_at(cur, from);
+
+	return at != NO_MATCH && table_length(cur, at) > len &&
+	    content_digest(fd, from, from + len, digest) == 0 &&
+	    memcmp(digest, session->msgs[i].content_digest, 16) == 0;
+}
+
+/*
  * Which of the current messages (cur) the update removes, by identity:
  * for each message X, the session (its table from login) saw k copies
  * and marked j, and the file now holds c.  It removes r = min(j, c - (k - j)) of them (none if that
@@ -52,7 +70,6 @@ choose_removals(const struct msg_table *session, const struct msg_table *cur,
 {
 	struct identity *view, *now;
 	size_t i, g, e, k, j, c, r, n = 0, at;
-	unsigned char digest[16];
 
 	*grown_r = 0;
 	view = reallocarray(NULL, session->count, sizeof(*view));
@@ -78,6 +95,9 @@ choose_removals(const struct msg_table *session, const struct msg_table *cur,
 			/* Found with a line end added (newline_added()). */
 			i = map[view[e].index];
 			c += i != NO_MATCH && table_length(cur, i) != view[e].length;
+			/* Still there with mail joined to it: present too. */
+			c += i == NO_MATCH && grown_in_place(session,
+			    view[e].index, cur, fd);
 		}
 		if (j == 0)
 			continue;
@@ -93,13 +113,7 @@ choose_removals(const struct msg_table *session, const struct msg_table *cur,
 			if (!(session->msgs[i].flags & MSG_DELETED))
 				continue;
 			if (map[i] == NO_MATCH) {
-				at = table_at(cur, session->msgs[i].from_offset);
-				if (at != NO_MATCH &&
-				    table_length(cur, at) > view[g].length &&
-				    content_digest(fd, session->msgs[i].from_offset,
-				    session->msgs[i].from_offset + view[g].length,
-				    digest) == 0 &&
-				    memcmp(digest, view[g].digest, 16) == 0)
+				if (grown_in_place(session, i, cur, fd))
 					*grown_r = 1;
 				continue;
 			}

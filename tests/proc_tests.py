@@ -1869,6 +1869,29 @@ def _():
     check_no_lock(env)
 
 
+@test('update:copy-kept-had-mail-joined-marked-copy-still-goes')
+def _():
+    # SAFETY: "in a file that only grew, exactly the marked messages go".
+    # Two identical copies; the session marks the first; a writer appends
+    # mail joined to the second (no empty line before its From_ line).  The
+    # copy the session kept is still there, as the start of the longer
+    # last message, so the marked one goes and QUIT says +OK (it said +OK
+    # and removed nothing: the joined copy did not count as present).
+    env = Env('copy-joined')
+    a = b'From a@example.org Mon Jan  5 10:00:00 2024\nSubject: same\n\nbody\n'
+    s = logged_in_session(env, a + b'\n' + a, n=2, m=46)
+    s.send(b'DELE 1\r\n')
+    s.expect(b'+OK Message deleted.\r\n')
+    joined = b'From c@example.org Tue Jan  6 10:00:00 2024\nSubject: joined\n\nnew\n'
+    with open(env.mbox, 'ab') as f:
+        f.write(joined)
+    s.send(b'QUIT\r\n')
+    s.expect(b'+OK Bye.\r\n')
+    check_exit(s.finish())
+    check_no_lock(env)
+    expect_eq('mailbox', a + joined, open(env.mbox, 'rb').read())
+
+
 @test('update:truncated-then-retr')
 def _():
     env = Env('truncated')
