@@ -156,9 +156,11 @@ path_names(const struct mailbox *mb, int fd)
  * Finishes an update that a crash interrupted, if its journal is there.
  * The caller holds both locks (so no journal can appear or go while this
  * looks) with fd open for writing; read_only says it is not, and then a
- * journal is an error.  A journal that the user cannot use (a symbolic
- * link, another owner's, root's in a session, of another version) needs
- * an administrator, who can run pop3d --recover as root: MBOX_PERM.
+ * journal is an error.  A journal that the user cannot use needs an
+ * administrator (MBOX_PERM): root's, or one beside a read-only mailbox,
+ * for pop3d --recover as root; a symbolic link, another user's or one with
+ * more links is none that pop3d made, which even root must not replay,
+ * only look at and remove.
  */
 int
 mbox_replay(struct mailbox *mb, int fd, int read_only)
@@ -173,7 +175,8 @@ mbox_replay(struct mailbox *mb, int fd, int read_only)
 		return MBOX_OK;
 	if (jfd == -1) {
 		mbox_set_error(mb, "journal %s: %s", mb->spool.journal_path, errno ==
-		    ELOOP ? "is a symbolic link" : strerror(errno));
+		    ELOOP ? "is a symbolic link, which pop3d never makes: "
+		    "inspect it, then remove it" : strerror(errno));
 		return errno == ELOOP || errno == EACCES || errno == EPERM ||
 		    errno == ENXIO ? MBOX_PERM : MBOX_TEMP;
 	}
@@ -183,11 +186,17 @@ mbox_replay(struct mailbox *mb, int fd, int read_only)
 	 */
 	if (fstat(jfd, &st) == -1 || !S_ISREG(st.st_mode) ||
 	    st.st_nlink != 1 || (st.st_uid != mb->spool.owner &&
-	    (st.st_uid != 0 || geteuid() != 0))) {
+	    st.st_uid != 0)) {
 		(void)close(jfd);
 		mbox_set_error(mb, "journal %s: not a private regular file of the "
-		    "mailbox's owner (run pop3d --recover as root)",
-		    mb->spool.journal_path);
+		    "mailbox's owner, so not one pop3d made: inspect it, then "
+		    "remove it", mb->spool.journal_path);
+		return MBOX_PERM;
+	}
+	if (st.st_uid != mb->spool.owner && geteuid() != 0) {
+		(void)close(jfd);
+		mbox_set_error(mb, "journal %s: root's (run pop3d --recover as "
+		    "root)", mb->spool.journal_path);
 		return MBOX_PERM;
 	}
 	if (read_only) {

@@ -177,9 +177,12 @@ def journal_symlink(ctx):
 
 
 def journal_foreign(ctx, who):
-    """A journal the user's session cannot use needs an administrator
-    (pop3d --recover as root): the login fails with [SYS/PERM], not the
-    [SYS/TEMP] that tells the user to wait, and nothing is written."""
+    """A journal the user's session cannot use needs an administrator: the
+    login fails with [SYS/PERM], not the [SYS/TEMP] that tells the user to
+    wait, and nothing is written.  The manual: root's journal is for
+    pop3d --recover as root, which finishes it; a symbolic link or another
+    user's is not one pop3d wrote, --recover as root refuses it too, and
+    both say to inspect it and remove it."""
     if who != 'symlink' and not lib.IS_ROOT:
         raise Skip('needs root to make a journal of another owner')
     env = ctx.env('journal-' + who)
@@ -198,6 +201,19 @@ def journal_foreign(ctx, who):
            'login with a journal of ' + who)
     expect(env.read(), lib.mbox_bytes(msgs), 'mailbox')
     check(os.path.lexists(env.journal), 'the journal was removed')
+    if not lib.IS_ROOT:
+        return
+    r = subprocess.run([env.pop3d, '--recover', env.path], capture_output=True, timeout=60)
+    if who == 'root':
+        # Torn (zeros after the magic): ignored and removed, as at a login.
+        expect(r.returncode, 0, '--recover as root: exit status (stderr %s)' % lib.short(r.stderr))
+        check(not os.path.lexists(env.journal), '--recover as root left root\'s journal')
+    else:
+        expect(r.returncode, 1, '--recover as root: exit status')
+        check(b'inspect it, then remove it' in r.stderr,
+              '--recover as root: %s' % lib.short(r.stderr))
+        check(os.path.lexists(env.journal), '--recover as root removed the journal')
+    expect(env.read(), lib.mbox_bytes(msgs), 'mailbox after --recover as root')
 
 
 
