@@ -82,21 +82,60 @@ spool_at(const struct spool *sp, const char *path, const char **name_r)
 }
 
 /*
- * Opens the directory of path from "/" down, one component at a time and
- * without following a symbolic link, and says whether only root can change
- * which directory that is: every directory on the way is root's, and every
- * one before the last is writable by nobody else, or sticky (then others
- * cannot rename root's entries in it).  The last one may be writable by a
- * group (the spool, root:mail 2775): what happens in it is by name, and a
- * name is never followed.  Returns the fd or -1.
+ * The target of name in directory fd, if it is a symbolic link that only
+ * root can change: root's, in a directory the walk so far found only root
+ * can change.  0 with the target in buf, or -1.
+ */
+static int
+root_link(int fd, const char *name, char *buf, size_t size)
+{
+	struct stat st;
+	ssize_t n;
+
+	if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !S_ISLNK(st.st_mode) || st.st_uid != 0)
+		return -1;
+	n = readlinkat(fd, name, buf, size);
+	if (n <= 0 || (size_t)n >= size)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* The directory "/", its status, and whether root owns it; or -1. */
+static int
+open_root_dir(struct stat *st, int *trusted_r)
+{
+	int fd;
+
+	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd != -1 && fstat(fd, st) == -1) {
+		(void)close(fd);
+		fd = -1;
+	}
+	*trusted_r = fd != -1 && st->st_uid == 0;
+	return fd;
+}
+
+/*
+ * Opens the directory of path from "/" down, one component at a time, and
+ * says whether only root can change which directory that is: every
+ * directory on the way is root's, and every one before the last is
+ * writable by nobody else, or sticky (then others cannot rename root's
+ * entries in it).  The last one may be writable by a group (the spool,
+ * root:mail 2775): what happens in it is by name, and a name is never
+ * followed.  A symbolic link is followed only where only root could have
+ * made or changed it (Debian's /var/spool/mail, root's link to /var/mail),
+ * at most SPOOL_LINKS_MAX of them; any other fails the walk.  Returns the
+ * fd or -1.
  */
 int
 spool_dir_walk(const char *path, int *trusted_r)
 {
-	char dir[MAILBOX_PATH_MAX], *p, *name;
+	char dir[MAILBOX_PATH_MAX], target[MAILBOX_PATH_MAX], *p, *name;
 	const char *slash = strrchr(path, '/');
 	struct stat st;
-	int fd, next, trusted;
+	int fd, next, trusted, links = 0;
 
 	*trusted_r = 0;
 	if (path[0] != '/' || slash == NULL ||
@@ -104,13 +143,8 @@ spool_dir_walk(const char *path, int *trusted_r)
 		return -1;
 	memcpy(dir, path, (size_t)(slash - path));
 	dir[slash - path] = '\0';
-	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd == -1 || fstat(fd, &st) == -1) {
-		if (fd != -1)
-			(void)close(fd);
+	if ((fd = open_root_dir(&st, &trusted)) == -1)
 		return -1;
-	}
-	trusted = st.st_uid == 0;
 	for (p = dir; (name = strsep(&p, "/")) != NULL;) {
 		if (name[0] == '\0' || strcmp(name, ".") == 0)
 			continue;
@@ -118,6 +152,25 @@ spool_dir_walk(const char *path, int *trusted_r)
 			trusted = 0;
 		next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 		    O_CLOEXEC);
+		if (next == -1 && trusted && links < SPOOL_LINKS_MAX &&
+		    root_link(fd, name, target, sizeof(target)) == 0) {
+			/* Go on with the target, then what was left. */
+			if (p != NULL && (strlcat(target, "/", sizeof(target)) >=
+			    sizeof(target) || strlcat(target, p, sizeof(target)) >=
+			    sizeof(target))) {
+				(void)close(fd);
+				return -1;
+			}
+			memcpy(dir, target, sizeof(dir));
+			p = dir;
+			links++;
+			if (dir[0] == '/') {
+				(void)close(fd);
+				if ((fd = open_root_dir(&st, &trusted)) == -1)
+					return -1;
+			}
+			continue;
+		}
 		(void)close(fd);
 		if (next == -1)
 			return -1;

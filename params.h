@@ -90,6 +90,12 @@
 #define MAILBOX_PATH_MAX		1024
 
 /*
+ * Symbolic links the root monitor follows on the way to the mailbox's
+ * directory, each one only root could have made (Debian's /var/spool/mail).
+ */
+#define SPOOL_LINKS_MAX			8
+
+/*
  * Locking (Debian Policy 11.6): both locks non-blocking, a random back-off
  * between attempts, and a bounded total wait so a stuck delivery agent
  * produces an answer rather than a hung client.  The wait is

@@ -953,3 +953,36 @@ def _():
         expect_log(env, 'login monitor', b'socketpair: Too many open files')
         return
     raise Fail('pop3d failed with every descriptor limit up to 11')
+
+
+@test('privsep:spool-through-a-root-link', weight=2)
+def _():
+    """-m through a symbolic link root made in a directory only root may
+    write (Debian's /var/spool/mail, a link to /var/mail, whose dotlocks
+    only root or group mail may make): the link is one no user can change,
+    so the monitor follows it and the session is served as with the real
+    path: login, DELE 1, QUIT removes message 1; pop3d --recover as root
+    takes the same path."""
+    if not Config.root:
+        raise Skip('needs root (the monitor)')
+    env = Env('privsep-root-link')
+    spool = root_only_dir('link-spool')
+    top = root_only_dir('link-top')
+    os.symlink(spool, os.path.join(top, 'mail'))
+    mbox = os.path.join(spool, 'alice')
+    env.put_mailbox(f1(), path=mbox)
+    s = env.session(template=os.path.join(top, 'mail', '%u'))
+    s.expect(GREETING)
+    s.send(LOGIN + b'DELE 1\r\nQUIT\r\n')
+    s.expect(b'+OK Send your password.\r\n')
+    s.expect(b'+OK Logged in, 2 messages (52 octets).\r\n', what='login through the link')
+    s.expect(b'+OK Message deleted.\r\n')
+    s.expect(b'+OK Bye.\r\n')
+    s.wait()
+    with open(mbox, 'rb') as f:
+        expect_eq('mailbox after DELE 1', f1()[f1().index(b'From ', 5):], f.read())
+    expect_eq('files in the spool', ['alice'], sorted(os.listdir(spool)))
+    r = subprocess.run([Config.pop3d, '--recover', os.path.join(top, 'mail', 'alice')],
+                       capture_output=True, timeout=30 * Config.scale)
+    expect_eq('--recover as root through the link', (0, os.path.join(top, 'mail', 'alice').encode()
+              + b': nothing to recover\n', b''), (r.returncode, r.stdout, r.stderr))
