@@ -1841,3 +1841,48 @@ def _():
             check_no_lock(srv.env)
         finally:
             srv.stop()
+
+
+@test('tls:relay-delivers-after-the-session-ends', weight=4)
+def _():
+    """A client on a slow link (a small receive buffer and segment size)
+    pipelines RETR 1 of a 200 KB message, DELE 1 and QUIT over TLS, then
+    reads nothing for 3 s.  The session writes the whole message into the
+    relay's socket, removes message 1 at QUIT and exits, while most of the
+    message is still in the relay, which the link does not take yet.  The
+    relay must still deliver every byte the session wrote (the whole
+    message, the DELE and QUIT replies) before it ends: a message deleted
+    at QUIT must have reached the client whole."""
+    body = b''.join(b'%07d %s\n' % (i, b'z' * 60) for i in range(3000))
+    mbox = (b'From a@b Mon Jan  1 00:00:00 2024\nSubject: big\n\n' + body +
+            b'\nFrom a@b Mon Jan  1 00:00:00 2024\nSubject: small\n\nx\n')
+    msg1 = (b'Subject: big\n\n' + body).replace(b'\n', b'\r\n')
+    srv = Server('tls-relay-late', tls_args(extra=['--implicit-tls']), mailbox=mbox)
+    try:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        # A small MSS, as on a real link: with loopback's 64 KiB segments
+        # the server's send buffer would take the whole message at once.
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, 536)
+        s.settimeout(30 * Config.scale)
+        s.connect(('127.0.0.1', srv.port))
+        t = CA.context().wrap_socket(s, server_hostname='localhost')
+        f = t.makefile('rb')
+        expect_eq('greeting', GREETING, f.readline())
+        t.sendall(b'USER alice\r\nPASS secret\r\n')
+        expect_eq('USER', b'+OK Send your password.\r\n', f.readline())
+        expect_eq('PASS', b'+OK Logged in, 2 messages (%d octets).\r\n' % (len(msg1) + 21), f.readline())
+        t.sendall(b'RETR 1\r\nDELE 1\r\nQUIT\r\n')
+        srv.wait_log(rb'logout: rip=127\.0\.0\.1 user=alice retrieved=1 deleted=1 left=1 .*end=quit',
+                     'the session\'s end at QUIT')
+        time.sleep(3)
+        want = (b'+OK %d octets\r\n' % len(msg1) + msg1 + b'.\r\n' +
+                b'+OK Message deleted.\r\n+OK Bye.\r\n')
+        got = f.read()
+        expect_eq('what the client read (%d of %d octets)' % (len(got), len(want)), want, got)
+        f.close()
+        t.close()
+        with open(srv.env.mbox, 'rb') as mf:
+            expect_eq('mailbox after DELE 1', mbox[mbox.index(b'From a@b', 10):], mf.read())
+    finally:
+        srv.stop()
