@@ -389,6 +389,7 @@ start_privsep(struct session *s, const struct options *opt)
 	config.rip_size = sizeof(s->rip);
 	config.proxy = opt->proxy_mode != PROXY_OFF;
 	config.login_timeout_sec = opt->login_timeout_sec;
+	config.timeout_sec = opt->timeout_sec;
 	config.tls_chain = s->tls_chain;
 	config.tls_key_file = opt->tls_key;
 	config.tls_ticket_key_file = opt->tls_ticket_key;

@@ -416,16 +416,20 @@ receive_login(const struct privsep_config *config, int fd,
 /*
  * Ends the pre-login process and whatever it left behind.  It exits by
  * itself after the hand-over or a failed login (coverage builds then write
- * their counts); after PRELOGIN_EXIT_WAIT_MSEC, everything in its process
- * group is killed, whatever it is doing.  It is reaped last, so that its
- * pid, the group's id, cannot be reused before the kill.
+ * their counts), and the relay once it has passed on the session's last
+ * bytes; after wait_msec, everything in its process group is killed,
+ * whatever it is doing.  It is reaped last, so that its pid, the group's
+ * id, cannot be reused before the kill.
  */
 static void
-end_prelogin(const struct privsep_config *config, pid_t pid)
+end_prelogin(const struct privsep_config *config, pid_t pid, long wait_msec)
 {
 	struct timespec pause;
 	siginfo_t si;
 	long waited_usec = 0, step_usec = 100;
+	/* A relay draining to a slow client is looked at ten times a second. */
+	long max_step_usec = wait_msec > PRELOGIN_EXIT_WAIT_MSEC ?
+	    100 * 1000L : 10 * 1000L;
 	int status;
 
 	/*
@@ -433,7 +437,7 @@ end_prelogin(const struct privsep_config *config, pid_t pid)
 	 * twice as long each time up to 10 ms.  A fixed 10 ms pause made
 	 * every login wait the whole 10 ms (SIGCHLD does not cut a sleep).
 	 */
-	while (waited_usec < PRELOGIN_EXIT_WAIT_MSEC * 1000L) {
+	while (waited_usec < wait_msec * 1000L) {
 		memset(&si, 0, sizeof(si));
 		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG |
 		    WNOWAIT) == -1 && errno != EINTR)
@@ -444,7 +448,7 @@ end_prelogin(const struct privsep_config *config, pid_t pid)
 		pause.tv_nsec = step_usec * 1000L;
 		(void)nanosleep(&pause, NULL);
 		waited_usec += step_usec;
-		step_usec = step_usec * 2 > 10 * 1000L ? 10 * 1000L :
+		step_usec = step_usec * 2 > max_step_usec ? max_step_usec :
 		    step_usec * 2;
 	}
 	(void)kill(-pid, SIGKILL);
@@ -492,7 +496,12 @@ wait_session_end(int parent)
  * and the other to the monitor, for the session's fds 0 and 1.  Then it
  * waits for the session to be over: the relay ends on the end of either
  * side, and what is left of its process group is killed then, so that
- * nothing of it outlives the connection.
+ * nothing of it outlives the connection.  The session's last replies (up
+ * to the relay's buffer and the socket pair's, a whole RETR before a
+ * pipelined DELE and QUIT) may still be on their way to a slow client:
+ * the relay gets the session's idle timeout (and its own grace) to pass
+ * them on, as the session would have had; killed sooner, it would cut a
+ * message that QUIT has already removed.
  */
 static void
 relay_start(const struct privsep_config *config, int fd, int parent,
@@ -505,7 +514,7 @@ relay_start(const struct privsep_config *config, int fd, int parent,
 		explicit_bzero(result, sizeof(*result));
 		/* Its socket closed, the pre-login process gives up at once. */
 		(void)close(fd);
-		end_prelogin(config, pid);
+		end_prelogin(config, pid, PRELOGIN_EXIT_WAIT_MSEC);
 		return;
 	}
 	if (msg_reply(fd, MSG_HANDOVER, 0, 0, pv[0]) == -1)
@@ -517,7 +526,8 @@ relay_start(const struct privsep_config *config, int fd, int parent,
 	(void)close(pv[1]);
 	explicit_bzero(result, sizeof(*result));
 	wait_session_end(parent);
-	end_prelogin(config, pid);
+	end_prelogin(config, pid, (config->timeout_sec + TLS_RELAY_GRACE_SEC) *
+	    1000L);
 }
 
 /*
@@ -632,7 +642,7 @@ login_monitor(const struct privsep_config *config, int parent, int root,
 		relay_start(config, sv[0], parent, pid, result);
 		monitor_exit(parent, -1, 0);
 	}
-	end_prelogin(config, pid);
+	end_prelogin(config, pid, PRELOGIN_EXIT_WAIT_MSEC);
 	(void)close(sv[0]);
 	if (r == 0)
 		(void)send_login(parent, config, result, -1);

@@ -24,6 +24,7 @@ struct privsep_config {
 	/* --proxy-protocol: the pre-login child may send the client's address */
 	int			 proxy;
 	int			 login_timeout_sec;
+	int			 timeout_sec;	/* the session's idle timer (-t) */
 	const struct tls_chain	*tls_chain;	/* NULL: no TLS */
 	const char		*tls_key_file;
 	const char		*tls_ticket_key_file;	/* NULL: no tickets */

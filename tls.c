@@ -539,6 +539,16 @@ plain_write(int fd, struct relay_buffer *b, int *progress)
 	if (b->len == 0)
 		return 0;
 	n = write(fd, b->data, b->len);
+	/*
+	 * The session is gone: no one will read what the client sent, but
+	 * the session's last replies may still be on their way to it.
+	 */
+	if (n == -1 && errno == EPIPE) {
+		explicit_bzero(b->data, b->len);
+		b->len = 0;
+		*progress = 1;
+		return 0;
+	}
 	if (n == -1)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;
 	memmove(b->data, b->data + n, b->len - (size_t)n);
@@ -611,15 +621,21 @@ tls_relay(int plain_fd, int timeout_sec)
 		}
 		if (progress)
 			continue;
-		pfd[0].fd = 0;
 		pfd[0].events = (short)(client_eof ||
 		    up.len == sizeof(up.data) ? 0 : POLLIN);
-		pfd[1].fd = 1;
 		pfd[1].events = (short)(down.len > 0 ? POLLOUT : 0);
-		pfd[2].fd = plain_fd;
 		pfd[2].events = (short)((session_eof ||
 		    down.len == sizeof(down.data) ? 0 : POLLIN) |
 		    (up.len > 0 ? POLLOUT : 0));
+		/*
+		 * A descriptor with nothing to wait for is left out: poll()
+		 * reports a hang-up whatever the events, and the session's
+		 * end, seen while the client is not reading, would otherwise
+		 * wake every pass and spin.
+		 */
+		pfd[0].fd = pfd[0].events != 0 ? 0 : -1;
+		pfd[1].fd = pfd[1].events != 0 ? 1 : -1;
+		pfd[2].fd = pfd[2].events != 0 ? plain_fd : -1;
 		n = poll(pfd, 3, (timeout_sec + TLS_RELAY_GRACE_SEC) * 1000);
 		if (n == -1 && errno == EINTR)
 			continue;

@@ -1753,6 +1753,16 @@ def connection_processes(srv):
     return out
 
 
+def cpu_ticks(pid):
+    """User and system CPU time of pid in clock ticks, or None."""
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            fields = f.read().rsplit(')', 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[11]) + int(fields[12])
+
+
 def wait_processes(srv, pick, what):
     for _ in range(100):
         found = pick(connection_processes(srv))
@@ -1846,13 +1856,14 @@ def _():
 @test('tls:relay-delivers-after-the-session-ends', weight=4)
 def _():
     """A client on a slow link (a small receive buffer and segment size)
-    pipelines RETR 1 of a 200 KB message, DELE 1 and QUIT over TLS, then
-    reads nothing for 3 s.  The session writes the whole message into the
-    relay's socket, removes message 1 at QUIT and exits, while most of the
-    message is still in the relay, which the link does not take yet.  The
-    relay must still deliver every byte the session wrote (the whole
-    message, the DELE and QUIT replies) before it ends: a message deleted
-    at QUIT must have reached the client whole."""
+    pipelines RETR 1 of a 200 KB message, DELE 1 and QUIT over TLS, sends
+    a NOOP once the session has ended, and reads nothing for 3 s.  The
+    session writes the whole message into the relay's socket, removes
+    message 1 at QUIT and exits, while most of the message is still in the
+    relay, which the link does not take yet.  The relay must still deliver every byte the session wrote (the whole
+    message, the DELE and QUIT replies) before it ends, whatever the client
+    sends meanwhile, and wait for the client without spinning: a message
+    deleted at QUIT must have reached the client whole."""
     body = b''.join(b'%07d %s\n' % (i, b'z' * 60) for i in range(3000))
     mbox = (b'From a@b Mon Jan  1 00:00:00 2024\nSubject: big\n\n' + body +
             b'\nFrom a@b Mon Jan  1 00:00:00 2024\nSubject: small\n\nx\n')
@@ -1875,7 +1886,18 @@ def _():
         t.sendall(b'RETR 1\r\nDELE 1\r\nQUIT\r\n')
         srv.wait_log(rb'logout: rip=127\.0\.0\.1 user=alice retrieved=1 deleted=1 left=1 .*end=quit',
                      'the session\'s end at QUIT')
+        # A command after QUIT has nowhere to go: it must not cost the
+        # replies before it.
+        t.sendall(b'NOOP\r\n')
+        # The relay (the one non-root process left) waits for the client
+        # in poll(), not in a loop woken by the session's hang-up.
+        relay = [p for p, u, _ in connection_processes(srv) if u != 0]
+        before = [cpu_ticks(p) for p in relay]
         time.sleep(3)
+        after = [cpu_ticks(p) for p in relay]
+        if len(relay) != 1 or None in before or None in after or after[0] - before[0] > 50:
+            raise Fail('the relay is not waiting quietly: processes %r, CPU ticks %r then %r'
+                       % (relay, before, after))
         want = (b'+OK %d octets\r\n' % len(msg1) + msg1 + b'.\r\n' +
                 b'+OK Message deleted.\r\n+OK Bye.\r\n')
         got = f.read()
