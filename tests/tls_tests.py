@@ -443,6 +443,54 @@ def _():
         srv.stop()
 
 
+@test('tls:letsencrypt-layout', weight=3)
+def _():
+    """The README's certbot lines: --tls-cert and --tls-key name
+    live/DOMAIN/fullchain.pem and privkey.pem, which certbot makes symbolic
+    links into archive/DOMAIN/ (fullchain1.pem, privkey1.pem; a renewal
+    adds fullchain2.pem and privkey2.pem and moves the links).  STLS and a
+    login work, and after the renewal the next connection gets the new
+    certificate."""
+    need_root()
+    CA.get()
+    le = os.path.join(Config.base, 'tls-letsencrypt')
+    archive = os.path.join(le, 'archive', 'mail.example.org')
+    live = os.path.join(le, 'live', 'mail.example.org')
+    os.makedirs(archive, 0o700)
+    os.makedirs(live, 0o755)
+
+    def install(n, name):
+        shutil.copy(CA.path(name + '.pem'), os.path.join(archive, 'fullchain%d.pem' % n))
+        shutil.copy(CA.path(name + '.key'), os.path.join(archive, 'privkey%d.pem' % n))
+        os.chmod(os.path.join(archive, 'privkey%d.pem' % n), 0o600)
+        for link, target in (('fullchain.pem', 'fullchain%d.pem' % n), ('privkey.pem', 'privkey%d.pem' % n)):
+            tmp = os.path.join(live, link + '.new')
+            os.symlink(os.path.join('..', '..', 'archive', 'mail.example.org', target), tmp)
+            os.rename(tmp, os.path.join(live, link))
+
+    install(1, 'ec')
+    srv = Server('tls-letsencrypt', ['--tls-cert=' + os.path.join(live, 'fullchain.pem'),
+                                     '--tls-key=' + os.path.join(live, 'privkey.pem')])
+    try:
+        for n, name in ((1, 'ec'), (2, 'rsa')):
+            if n == 2:
+                install(2, 'rsa')
+            c = poplib.POP3('127.0.0.1', srv.port, timeout=10 * Config.scale)
+            try:
+                got = c.stls(CA.context())
+            except poplib.error_proto as e:
+                got = e.args[0]
+            expect_eq('STLS with certbot\'s links (%s)' % name, b'+OK Begin TLS negotiation.', got)
+            der = c.sock.getpeercert(binary_form=True)
+            want = ssl.PEM_cert_to_DER_cert(open(CA.path(name + '.pem')).read())
+            expect_eq('certificate served after certbot installed %s' % name, want, der)
+            c.user('alice')
+            expect_eq('login over STLS (%s)' % name, LOGGED_IN, c.pass_('secret'))
+            c.quit()
+    finally:
+        srv.stop()
+
+
 # ---------------------------------------------------------------- policy
 
 def s_client(port, *args, data=b'QUIT\r\n'):
