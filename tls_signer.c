@@ -50,7 +50,12 @@
 
 /*
  * Reads a whole PEM file of at most TLS_FILE_MAX octets into a buffer of
- * its own.  Returns 0, or -1 with a reason.
+ * its own.  Returns 0, or -1 with a reason.  A symbolic link is followed:
+ * certbot's live/DOMAIN/fullchain.pem and privkey.pem, the names the
+ * administrator gives, are links into archive/, moved at each renewal.
+ * The administrator names the path; what is read must still be a regular
+ * file (O_NONBLOCK: a FIFO does not hang the open), and the key is only
+ * used if it belongs to the certificate.
  */
 static int
 read_pem(const char *path, char **pem_r, size_t *len_r, char *error,
@@ -62,7 +67,7 @@ read_pem(const char *path, char **pem_r, size_t *len_r, char *error,
 	ssize_t n;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd == -1) {
 		(void)snprintf(error, error_size, "%s: %s", path,
 		    strerror(errno));
