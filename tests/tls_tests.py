@@ -1956,3 +1956,36 @@ def _():
             expect_eq('mailbox after DELE 1', mbox[mbox.index(b'From a@b', 10):], mf.read())
     finally:
         srv.stop()
+
+
+@test('tls:relay-waits-for-a-locked-mailbox', weight=3)
+def _():
+    """A login over TLS with -t 3 while another program holds the mailbox's
+    dotlock: the session waits the whole lock wait (LOCKING: about 10 s
+    without a sign of progress), longer than -t, writing nothing, and then
+    answers -ERR [IN-USE] as it does without TLS.  The relay must not take
+    the session's silence for a client that stopped reading and drop the
+    connection in the middle of the wait."""
+    srv = Server('tls-relay-lockwait', tls_args(extra=['--implicit-tls', '-t', '3']))
+    try:
+        before = srv.env.snapshot()
+        with open(srv.env.lock, 'wb') as f:
+            f.write(b'%d\n' % os.getpid())
+        R.chown(srv.env.lock)
+        c = poplib.POP3_SSL('127.0.0.1', srv.port, timeout=40 * Config.scale, context=CA.context())
+        expect_eq('user', b'+OK Send your password.', c.user('alice'))
+        t0 = time.monotonic()
+        try:
+            got = c.pass_('secret')
+        except poplib.error_proto as e:
+            got = e.args[0]
+        elapsed = time.monotonic() - t0
+        expect_eq('PASS while the dotlock is held (after %.1f s)' % elapsed, R.ERR_INUSE, got)
+        if elapsed < 9:
+            raise Fail('[IN-USE] after %.1f s: the lock wait is about 10 s' % elapsed)
+        c.close()
+        expect_no_pop3d_left(srv.log, srv, 'after [IN-USE]')
+        os.unlink(srv.env.lock)
+        R.check_after(srv.env, 'unchanged', before)
+    finally:
+        srv.stop()
