@@ -587,9 +587,13 @@ readable(const struct pollfd *p)
 
 /*
  * Carries plaintext between the client's TLS session and the user's
- * session on plain_fd until the session ends; the session keeps its own
- * idle timer, so a wait here without progress for longer than that means
- * the client stopped reading.  Returns when done; the caller exits.
+ * session on plain_fd until the session ends.  While the session lives,
+ * the relay waits as long as it does: the session keeps its own idle
+ * timer, and may rightly be silent for longer than that (a login waiting
+ * for another program's dotlock, a long update at QUIT).  Once it has
+ * ended, a wait here without progress for longer than its timer means the
+ * client stopped reading (the login monitor ends the relay then anyway).
+ * Returns when done; the caller exits.
  */
 int
 tls_relay(int plain_fd, int timeout_sec)
@@ -636,7 +640,8 @@ tls_relay(int plain_fd, int timeout_sec)
 		pfd[0].fd = pfd[0].events != 0 ? 0 : -1;
 		pfd[1].fd = pfd[1].events != 0 ? 1 : -1;
 		pfd[2].fd = pfd[2].events != 0 ? plain_fd : -1;
-		n = poll(pfd, 3, (timeout_sec + TLS_RELAY_GRACE_SEC) * 1000);
+		n = poll(pfd, 3, session_eof ?
+		    (timeout_sec + TLS_RELAY_GRACE_SEC) * 1000 : -1);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
