@@ -207,12 +207,19 @@ monitor_exit(int fd, pid_t child, int status)
 	(void)close(fd);
 	if (child > 0)
 		wait_child(child);
+	/*
+	 * The child is reaped: its pid may be another process's by now.  A
+	 * signal from here on goes to the login monitor, which may still be
+	 * waiting for the relay to pass on the session's last replies.
+	 */
+	current_child = login_child;
 	/* Its socket closed, the login monitor ends the relay and exits. */
 	if (login_fd != -1)
 		(void)close(login_fd);
 	while (login_child > 0 && waitpid(login_child, &st, 0) == -1 &&
 	    errno == EINTR)
 		;
+	current_child = 0;
 	closelog();
 	exit(status);
 }

@@ -1989,3 +1989,41 @@ def _():
         R.check_after(srv.env, 'unchanged', before)
     finally:
         srv.stop()
+
+
+@test('tls:signal-while-the-relay-drains', weight=3)
+def _():
+    """SIGTERM to the connection's first process (the monitor) after the
+    session has ended, while the relay still passes its last replies to a
+    client that is not reading: the monitor passes it on to the login
+    monitor, and from there to the relay, and nothing of the connection
+    stays.  (The monitor has reaped the session by then: a signal passed
+    to the session's pid would reach nothing, or whatever process has
+    been given that pid since.)"""
+    body = b''.join(b'%07d %s\n' % (i, b'z' * 60) for i in range(3000))
+    mbox = b'From a@b Mon Jan  1 00:00:00 2024\nSubject: big\n\n' + body
+    srv = Server('tls-signal-drain', tls_args(extra=['--implicit-tls']), mailbox=mbox)
+    try:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, 536)
+        s.settimeout(30 * Config.scale)
+        s.connect(('127.0.0.1', srv.port))
+        t = CA.context().wrap_socket(s, server_hostname='localhost')
+        f = t.makefile('rb')
+        expect_eq('greeting', GREETING, f.readline())
+        t.sendall(b'USER alice\r\nPASS secret\r\nRETR 1\r\nQUIT\r\n')
+        srv.wait_log(rb'logout: rip=127\.0\.0\.1 user=alice retrieved=1 deleted=0 left=1 .*end=quit',
+                     'the session\'s end at QUIT')
+        procs = connection_processes(srv)
+        pids = set(p for p, _, _ in procs)
+        monitor = [p for p, u, pp in procs if u == 0 and pp not in pids]
+        relay = [p for p, u, _ in procs if u != 0]
+        if len(monitor) != 1 or len(relay) != 1:
+            raise Fail('expected the monitor, the login monitor and the relay: %r' % procs)
+        os.kill(monitor[0], signal.SIGTERM)
+        expect_no_pop3d_left(srv.log, srv, 'after SIGTERM to the monitor')
+        f.close()
+        t.close()
+    finally:
+        srv.stop()
