@@ -392,6 +392,16 @@ bad_certificate('not-yet-valid', future_certificate, lambda: CA.path('ec.key'),
                 b'the certificate is not valid yet')
 bad_certificate('key-not-a-key', lambda: CA.path('ec.pem'), lambda: CA.path('ec.pem'),
                 b'ec.pem: no private key in it')
+# A good leaf, then an intermediate that is not one (a fullchain.pem cut or
+# mangled); and a chain longer than the 8 certificates pop3d takes.
+bad_certificate('chain-broken-intermediate',
+                lambda: odd_file('broken-chain.pem', open(CA.path('ec.pem'), 'rb').read() +
+                                 b'-----BEGIN CERTIFICATE-----\nMIIBxx\n-----END CERTIFICATE-----\n'),
+                lambda: CA.path('ec.key'), b'the certificate chain holds a certificate that cannot be read')
+bad_certificate('chain-too-long',
+                lambda: odd_file('long-chain.pem', open(CA.path('ec.pem'), 'rb').read() +
+                                 open(CA.path('ca.pem'), 'rb').read() * 8),
+                lambda: CA.path('ec.key'), b'the certificate chain has more than 8 certificates')
 
 
 @test('tls:refused-twice-then-plaintext', weight=3)
