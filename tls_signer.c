@@ -11,8 +11,8 @@
  *   the signer (root)   a child of the login monitor (privsep.c), started
  *                       when the pre-login process asks for TLS.  It reads
  *                       the key file, checks that the key belongs to the
- *                       certificate and that the certificate is current,
- *                       then signs at most TLS_SIGNATURES_MAX times and
+ *                       certificate, that the certificate is current and
+ *                       that the whole chain can be read, then signs at most TLS_SIGNATURES_MAX times and
  *                       exits.  What it can check of a request, it checks:
  *                       GnuTLS hands an external key the whole message only
  *                       for EdDSA, which must be shaped like a TLS 1.3
@@ -318,6 +318,33 @@ sign_request(gnutls_privkey_t key, const unsigned char *request, size_t len,
 	    &data, sig) >= 0 ? 0 : -1;
 }
 
+/*
+ * The whole chain, as the pre-login process will read it: every
+ * certificate readable, at most TLS_CHAIN_MAX.  Found only there, a bad
+ * intermediate would get "+OK" to STLS and then a closed connection.
+ */
+static const char *
+check_chain(const struct tls_chain *chain)
+{
+	gnutls_x509_crt_t *list = NULL;
+	gnutls_datum_t pem;
+	unsigned int n = 0, i;
+	const char *reason = NULL;
+
+	pem.data = (unsigned char *)chain->pem;
+	pem.size = (unsigned int)chain->len;
+	if (gnutls_x509_crt_list_import2(&list, &n, &pem, GNUTLS_X509_FMT_PEM,
+	    0) < 0)
+		return "the certificate chain holds a certificate that cannot "
+		    "be read";
+	if (n > TLS_CHAIN_MAX)
+		reason = "the certificate chain has more than 8 certificates";
+	for (i = 0; i < n; i++)
+		gnutls_x509_crt_deinit(list[i]);
+	gnutls_free(list);
+	return reason;
+}
+
 /* Checks the key against the leaf certificate; NULL or the reason. */
 static const char *
 check_pair(gnutls_privkey_t key, const struct tls_chain *chain)
@@ -384,8 +411,11 @@ signer_main(int fd, const struct tls_chain *chain, const char *key_file)
 			(void)snprintf(error, sizeof(error), "%s: no private "
 			    "key in it", key_file);
 			reason = error;
-		} else
+		} else {
 			reason = check_pair(key, chain);
+			if (reason == NULL)
+				reason = check_chain(chain);
+		}
 		freezero(text, TLS_FILE_MAX + 1);
 	}
 	if (reason != NULL) {
