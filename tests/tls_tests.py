@@ -2037,3 +2037,37 @@ def _():
         t.close()
     finally:
         srv.stop()
+
+
+@test('tls:relay-client-half-closes', weight=3)
+def _():
+    """A client that pipelines USER, PASS, RETR 1, DELE 1 and QUIT over TLS
+    and then shuts down its side of the TCP connection (a FIN without a
+    close_notify, as a script does when its input ends) and reads: as
+    without TLS, it gets every reply, and only then is message 1 removed.
+    GnuTLS takes an end without close_notify for a fatal error and will
+    not send after it; the relay must still pass the session's replies on,
+    never let QUIT remove a message the client was not sent."""
+    body = b''.join(b'%07d %s\n' % (i, b'z' * 60) for i in range(3000))
+    mbox = (b'From a@b Mon Jan  1 00:00:00 2024\nSubject: big\n\n' + body +
+            b'\nFrom a@b Mon Jan  1 00:00:00 2024\nSubject: small\n\nx\n')
+    msg1 = (b'Subject: big\n\n' + body).replace(b'\n', b'\r\n')
+    srv = Server('tls-relay-half-close', tls_args(extra=['--implicit-tls']), mailbox=mbox)
+    try:
+        t = CA.context().wrap_socket(raw_connect(srv.port), server_hostname='localhost')
+        t.sendall(b'USER alice\r\nPASS secret\r\nRETR 1\r\nDELE 1\r\nQUIT\r\n')
+        # The TCP socket's own shutdown, under the TLS object: no close_notify.
+        with socket.socket(fileno=os.dup(t.fileno())) as raw:
+            raw.shutdown(socket.SHUT_WR)
+        got = read_until_close(t)
+        want = (GREETING + b'+OK Send your password.\r\n+OK Logged in, 2 messages (%d octets).\r\n' % (len(msg1) + 21) +
+                b'+OK %d octets\r\n' % len(msg1) + msg1 + b'.\r\n+OK Message deleted.\r\n+OK Bye.\r\n')
+        expect_eq('replies after the client\'s FIN (%d of %d octets)' % (len(got), len(want)), want, got)
+        t.close()
+        srv.wait_log(rb'logout: rip=127\.0\.0\.1 user=alice retrieved=1 deleted=1 left=1 sent=\d+ end=quit\n',
+                     'the logout line')
+        with open(srv.env.mbox, 'rb') as mf:
+            expect_eq('mailbox after DELE 1', mbox[mbox.index(b'From a@b', 10):], mf.read())
+        expect_no_pop3d_left(srv.log, srv, 'after the end')
+    finally:
+        srv.stop()
