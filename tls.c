@@ -96,6 +96,16 @@ static gnutls_pk_algorithm_t key_algorithm;
 static unsigned int key_bits;
 static int monitor;
 static tls_sign_fn *sign_remotely;
+/*
+ * After the handshake, the client's FIN without a close_notify (a script
+ * whose input ended, a client that half-closes and reads on) is not given
+ * to GnuTLS as an end: GnuTLS takes that for a fatal error and sends
+ * nothing more, so the replies to the commands before it would be lost
+ * (a pipelined RETR whose message QUIT then removes).  GnuTLS is told
+ * "nothing yet" (client_pull()), and the readers see the end here.
+ */
+static int eof_hidden;
+static int client_fin;
 
 /* The external key's signing: the monitor's signer does it. */
 static int
@@ -280,6 +290,8 @@ tls_read(void *buf, size_t len)
 	n = gnutls_record_recv(session, buf, len);
 	if (n >= 0)
 		return n;
+	if (n == GNUTLS_E_AGAIN && client_fin)
+		return 0;	/* the client's FIN (see eof_hidden) */
 	if (n == GNUTLS_E_AGAIN)
 		errno = EAGAIN;
 	else if (n == GNUTLS_E_INTERRUPTED)
@@ -322,8 +334,16 @@ static const struct io_transport tls_transport = { tls_read, tls_write };
 static ssize_t
 client_pull(gnutls_transport_ptr_t ptr, void *buf, size_t len)
 {
+	ssize_t n;
+
 	(void)ptr;
-	return read(0, buf, len);
+	n = read(0, buf, len);
+	if (n == 0 && eof_hidden) {
+		client_fin = 1;
+		errno = EAGAIN;
+		return -1;
+	}
+	return n;
 }
 
 static ssize_t
@@ -458,6 +478,7 @@ tls_server_start(const struct tls_chain *chain, const char *priority,
 	    gnutls_protocol_get_version(session)),
 	    gnutls_cipher_get_name(gnutls_cipher_get(session)),
 	    gnutls_session_is_resumed(session) ? " resumed" : "");
+	eof_hidden = 1;
 	io_set_transport(&tls_transport);
 	return 0;
 }
@@ -511,6 +532,11 @@ relay_from_client(struct relay_buffer *b, int *eof, int *progress)
 		return 0;
 	n = gnutls_record_recv(session, b->data + b->len,
 	    sizeof(b->data) - b->len);
+	if (n == GNUTLS_E_AGAIN && client_fin) {
+		*eof = 1;	/* the client's FIN (see eof_hidden) */
+		*progress = 1;
+		return 0;
+	}
 	if (n == GNUTLS_E_AGAIN) {
 		b->ready = 0;
 		return 0;
