@@ -444,6 +444,7 @@ end_prelogin(const struct privsep_config *config, pid_t pid, long wait_msec)
 	 * twice as long each time up to 10 ms.  A fixed 10 ms pause made
 	 * every login wait the whole 10 ms (SIGCHLD does not cut a sleep).
 	 */
+	memset(&si, 0, sizeof(si));
 	while (waited_usec < wait_msec * 1000L) {
 		memset(&si, 0, sizeof(si));
 		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG |
