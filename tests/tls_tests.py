@@ -753,6 +753,39 @@ def _():
             srv.stop()
 
 
+@test('tls:key-in-the-certificate-file', weight=3)
+def _():
+    """--tls-cert naming a file that also holds the private key (the
+    certificate-and-key PEM haproxy and stunnel take, handed over as it
+    is): STLS and a login still work, and the key's PEM text reaches no
+    non-root pop3d process.  The starting process reads the certificate
+    file for the pre-login process, which must get the certificates and
+    nothing else from it."""
+    if Config.wrapper:
+        raise Skip('the scan looks for the pop3d binary itself, not a wrapper')
+    needle_list = needles(CA.path('ec.key'))
+    combined = odd_file('ec-with-key.pem', open(CA.path('ec.pem'), 'rb').read() +
+                        open(CA.path('ec.key'), 'rb').read())
+    os.chmod(combined, 0o600)
+    srv = Server('tls-combined', ['--tls-cert=' + combined, '--tls-key=' + CA.path('ec.key')])
+    try:
+        c = poplib.POP3('127.0.0.1', srv.port, timeout=10 * Config.scale)
+        expect_eq('stls', b'+OK Begin TLS negotiation.', c.stls(CA.context()))
+        c.user('alice')
+        expect_eq('pass', LOGGED_IN, c.pass_('secret'))
+        procs = [(p, u) for p, u in pop3d_processes(Config.pop3d_tls)
+                 if u != 0 and srv.env.dir.encode() in cmdline(p)]
+        if len(procs) < 2:
+            raise Fail('%d non-root pop3d processes of the connection, expected the relay and the session' % len(procs))
+        for pid, uid in procs:
+            found = scan_memory(pid, needle_list)
+            if found:
+                raise Fail('pop3d process %d (uid %d) holds %s' % (pid, uid, ', '.join(sorted(found))))
+        c.quit()
+    finally:
+        srv.stop()
+
+
 @test('tls:non-root-refused', weight=1)
 def _():
     """Started as a normal user there is no monitor to hold the key: pop3d
