@@ -109,6 +109,35 @@ read_pem(const char *path, char **pem_r, size_t *len_r, char *error,
 	return 0;
 }
 
+/*
+ * Keeps only the file's certificate blocks, in place, and wipes the rest:
+ * the chain goes to the pre-login process, and a file that also holds the
+ * private key (the certificate-and-key PEM that haproxy and stunnel take)
+ * must not bring the key there.  Each block is moved to a place no later
+ * than its own, so nothing is overwritten before it is read.  Returns the
+ * octets kept (0: no certificate).
+ */
+static size_t
+keep_certificates(char *pem, size_t len)
+{
+	static const char begin[] = "-----BEGIN CERTIFICATE-----";
+	static const char end[] = "-----END CERTIFICATE-----";
+	char *p = pem, *b, *e;
+	size_t kept = 0, n;
+
+	while ((b = strstr(p, begin)) != NULL &&
+	    (e = strstr(b + sizeof(begin) - 1, end)) != NULL) {
+		p = e + sizeof(end) - 1;
+		if (*p == '\n')
+			p++;
+		n = (size_t)(p - b);
+		memmove(pem + kept, b, n);
+		kept += n;
+	}
+	explicit_bzero(pem + kept, len - kept);
+	return kept;
+}
+
 /* The chain is public: read once per connection, before the split. */
 int
 tls_chain_read(const char *cert_file, struct tls_chain *chain)
@@ -117,6 +146,14 @@ tls_chain_read(const char *cert_file, struct tls_chain *chain)
 	if (read_pem(cert_file, &chain->pem, &chain->len, chain->error,
 	    sizeof(chain->error)) == -1)
 		return -1;
+	chain->len = keep_certificates(chain->pem, chain->len);
+	if (chain->len == 0) {
+		(void)snprintf(chain->error, sizeof(chain->error), "the "
+		    "certificate file holds no certificate");
+		freezero(chain->pem, TLS_FILE_MAX + 1);
+		chain->pem = NULL;
+		return -1;
+	}
 	return 0;
 }
 
