@@ -1980,9 +1980,11 @@ def _():
         # A command after QUIT has nowhere to go: it must not cost the
         # replies before it.
         t.sendall(b'NOOP\r\n')
-        # The relay (the one non-root process left) waits for the client
-        # in poll(), not in a loop woken by the session's hang-up.
-        relay = [p for p, u, _ in connection_processes(srv) if u != 0]
+        # The relay (the one non-root process left once the session has
+        # exited) waits for the client in poll(), not in a loop woken by
+        # the session's hang-up.
+        relay = wait_processes(srv, lambda ps: (lambda r: r if len(r) == 1 else None)(
+            [p for p, u, _ in ps if u != 0]), 'the relay alone')
         before = [cpu_ticks(p) for p in relay]
         time.sleep(3)
         after = [cpu_ticks(p) for p in relay]
@@ -2058,7 +2060,8 @@ def _():
         t.sendall(b'USER alice\r\nPASS secret\r\nRETR 1\r\nQUIT\r\n')
         srv.wait_log(rb'logout: rip=127\.0\.0\.1 user=alice retrieved=1 deleted=0 left=1 .*end=quit',
                      'the session\'s end at QUIT')
-        procs = connection_processes(srv)
+        # Once the session has exited: the monitor, the login monitor, the relay.
+        procs = wait_processes(srv, lambda ps: ps if len(ps) == 3 else None, 'three processes')
         pids = set(p for p, _, _ in procs)
         monitor = [p for p, u, pp in procs if u == 0 and pp not in pids]
         relay = [p for p, u, _ in procs if u != 0]
