@@ -1015,7 +1015,16 @@ def _():
                                                                               '; '.join(bad)),
                            R.esc(r.stdout, 6000))
             # The tickets were offered and resumed, so they were tested.
+            # testssl.sh's own check (two s_client runs whose input is
+            # empty) was seen, 1 run in 3 on a loaded machine, to end in
+            # "check failed because of connect problem", a WARN: then the
+            # resumption is checked here instead, so it is still proved.
             resumption = [f.get('finding') for f in findings if f.get('id') == 'sessionresumption_ticket']
+            if mode == 'implicit' and resumption == ['check failed because of connect problem']:
+                ctx = CA.context()
+                first, _ = tls_session(srv.port, ctx, login=False)
+                _, reused = tls_session(srv.port, ctx, session=first, login=False)
+                resumption = ['supported' if reused else 'not supported (checked here)']
             expect_eq('testssl.sh (%s): session resumption with tickets' % mode,
                       ['supported' if mode == 'implicit' else 'not supported'], resumption)
         finally:
