@@ -962,7 +962,8 @@ def _():
     only root or group mail may make): the link is one no user can change,
     so the monitor follows it and the session is served as with the real
     path: login, DELE 1, QUIT removes message 1; pop3d --recover as root
-    takes the same path."""
+    takes the same path.  Root's link in a directory the user may write is
+    not followed."""
     if not Config.root:
         raise Skip('needs root (the monitor)')
     env = Env('privsep-root-link')
@@ -986,3 +987,15 @@ def _():
                        capture_output=True, timeout=30 * Config.scale)
     expect_eq('--recover as root through the link', (0, os.path.join(top, 'mail', 'alice').encode()
               + b': nothing to recover\n', b''), (r.returncode, r.stdout, r.stderr))
+    # Root's link in a directory the user may write (and so rename it
+    # away or put another of root's there) is not followed by root.
+    users = os.path.join(env.dir, 'links')
+    os.mkdir(users, 0o755)
+    R.chown(users)
+    os.symlink(spool, os.path.join(users, 'mail'))
+    path = os.path.join(users, 'mail', 'alice')
+    r = subprocess.run([Config.pop3d, '--recover', path], capture_output=True, timeout=30 * Config.scale)
+    expect_eq('--recover as root through root\'s link in the user\'s directory',
+              (1, b'', ('pop3d: mailbox %s: its directory cannot be reached from / without following a '
+                        'symbolic link: give its real path\n' % path).encode()),
+              (r.returncode, r.stdout, r.stderr))

@@ -20,7 +20,7 @@ def register(test, ctx):
     test('hostile: stale journal, mailbox restored in place from a backup')(
         lambda: foreign_journal(ctx, True))
     test('hostile: journal symlink not followed')(lambda: journal_symlink(ctx))
-    for who in ('symlink', 'root', 'other'):
+    for who in ('symlink', 'root', 'other', 'read-only mailbox'):
         test('hostile: journal of %s: [SYS/PERM], mailbox untouched' % who)(
             lambda who=who: journal_foreign(ctx, who))
     test('hostile: journal of another version: [SYS/PERM], kept')(
@@ -180,21 +180,22 @@ def journal_foreign(ctx, who):
     """A journal the user's session cannot use needs an administrator: the
     login fails with [SYS/PERM], not the [SYS/TEMP] that tells the user to
     wait, and nothing is written.  The manual: root's journal is for
-    pop3d --recover as root, which finishes it; a symbolic link or another
-    user's is not one pop3d wrote, --recover as root refuses it too, and
-    both say to inspect it and remove it."""
+    pop3d --recover as root, which finishes it, and so is the user's own
+    beside a mailbox the user cannot write (mode 0400); a symbolic link or
+    another user's is not one pop3d wrote, --recover as root refuses it
+    too, and both say to inspect it and remove it."""
     if who != 'symlink' and not lib.IS_ROOT:
         raise Skip('needs root to make a journal of another owner')
     env = ctx.env('journal-' + who)
     msgs = small_mailbox(3)
-    env.write(lib.mbox_bytes(msgs))
+    env.write(lib.mbox_bytes(msgs), mode=0o400 if who == 'read-only mailbox' else 0o600)
     if who == 'symlink':
         os.symlink('nowhere', env.journal)
     else:
         with open(env.journal, 'wb') as f:
             f.write(b'pop3d-journal-2\n' + bytes(4080))
         os.chmod(env.journal, 0o666 if who == 'other' else 0o600)
-        uid = 0 if who == 'root' else lib.UID - 1
+        uid = {'root': 0, 'other': lib.UID - 1}.get(who, lib.UID)
         os.chown(env.journal, uid, uid)
     out, _ = env.run_script([b'USER alice', b'PASS secret', b'QUIT'])
     expect(out, lib.GREETING + b'+OK Send your password.\r\n' + lib.ERR_PERM,
@@ -204,7 +205,7 @@ def journal_foreign(ctx, who):
     if not lib.IS_ROOT:
         return
     r = subprocess.run([env.pop3d, '--recover', env.path], capture_output=True, timeout=60)
-    if who == 'root':
+    if who in ('root', 'read-only mailbox'):
         # Torn (zeros after the magic): ignored and removed, as at a login.
         expect(r.returncode, 0, '--recover as root: exit status (stderr %s)' % lib.short(r.stderr))
         check(not os.path.lexists(env.journal), '--recover as root left root\'s journal')
