@@ -82,9 +82,9 @@ spool_at(const struct spool *sp, const char *path, const char **name_r)
 }
 
 /*
- * The target of name in directory fd, if it is a symbolic link that only
- * root can change: root's, in a directory the walk so far found only root
- * can change.  0 with the target in buf, or -1.
+ * The target of name in directory fd, if it is a symbolic link of root's
+ * (the caller follows it only where the walk so far found that only root
+ * can change the directory).  0 with the target in buf, or -1.
  */
 static int
 root_link(int fd, const char *name, char *buf, size_t size)

@@ -355,49 +355,16 @@ sign_request(gnutls_privkey_t key, const unsigned char *request, size_t len,
 	    &data, sig) >= 0 ? 0 : -1;
 }
 
-/*
- * The whole chain, as the pre-login process will read it: every
- * certificate readable, at most TLS_CHAIN_MAX.  Found only there, a bad
- * intermediate would get "+OK" to STLS and then a closed connection.
- */
-static const char *
-check_chain(const struct tls_chain *chain)
-{
-	gnutls_x509_crt_t *list = NULL;
-	gnutls_datum_t pem;
-	unsigned int n = 0, i;
-	const char *reason = NULL;
-
-	pem.data = (unsigned char *)chain->pem;
-	pem.size = (unsigned int)chain->len;
-	if (gnutls_x509_crt_list_import2(&list, &n, &pem, GNUTLS_X509_FMT_PEM,
-	    0) < 0)
-		return "the certificate chain holds a certificate that cannot "
-		    "be read";
-	if (n > TLS_CHAIN_MAX)
-		reason = "the certificate chain has more than 8 certificates";
-	for (i = 0; i < n; i++)
-		gnutls_x509_crt_deinit(list[i]);
-	gnutls_free(list);
-	return reason;
-}
-
 /* Checks the key against the leaf certificate; NULL or the reason. */
 static const char *
-check_pair(gnutls_privkey_t key, const struct tls_chain *chain)
+check_pair(gnutls_privkey_t key, gnutls_x509_crt_t crt)
 {
-	gnutls_x509_crt_t crt = NULL;
 	gnutls_pubkey_t from_key = NULL, from_crt = NULL;
-	gnutls_datum_t pem, a = { NULL, 0 }, b = { NULL, 0 };
+	gnutls_datum_t a = { NULL, 0 }, b = { NULL, 0 };
 	const char *reason = NULL;
 	time_t now = time(NULL);
 
-	pem.data = (unsigned char *)chain->pem;
-	pem.size = (unsigned int)chain->len;
-	if (gnutls_x509_crt_init(&crt) < 0 ||
-	    gnutls_x509_crt_import(crt, &pem, GNUTLS_X509_FMT_PEM) < 0)
-		reason = "the certificate file holds no certificate";
-	else if (gnutls_x509_crt_get_expiration_time(crt) < now)
+	if (gnutls_x509_crt_get_expiration_time(crt) < now)
 		reason = "the certificate has expired";
 	else if (gnutls_x509_crt_get_activation_time(crt) > now)
 		reason = "the certificate is not valid yet";
@@ -416,8 +383,38 @@ check_pair(gnutls_privkey_t key, const struct tls_chain *chain)
 		gnutls_pubkey_deinit(from_key);
 	if (from_crt != NULL)
 		gnutls_pubkey_deinit(from_crt);
-	if (crt != NULL)
-		gnutls_x509_crt_deinit(crt);
+	return reason;
+}
+
+/*
+ * The chain as the pre-login process will read it, every certificate
+ * readable and at most TLS_CHAIN_MAX (found only there, a bad
+ * intermediate would get "+OK" to STLS and then a closed connection),
+ * then the key against its leaf.  NULL or the reason.
+ */
+static const char *
+check_chain(gnutls_privkey_t key, const struct tls_chain *chain)
+{
+	gnutls_x509_crt_t *list = NULL;
+	gnutls_datum_t pem;
+	unsigned int n = 0, i;
+	const char *reason;
+
+	pem.data = (unsigned char *)chain->pem;
+	pem.size = (unsigned int)chain->len;
+	if (gnutls_x509_crt_list_import2(&list, &n, &pem, GNUTLS_X509_FMT_PEM,
+	    0) < 0)
+		return "the certificate chain holds a certificate that cannot "
+		    "be read";
+	if (n == 0)
+		reason = "the certificate file holds no certificate";
+	else if (n > TLS_CHAIN_MAX)
+		reason = "the certificate chain has more than 8 certificates";
+	else
+		reason = check_pair(key, list[0]);
+	for (i = 0; i < n; i++)
+		gnutls_x509_crt_deinit(list[i]);
+	gnutls_free(list);
 	return reason;
 }
 
@@ -448,11 +445,8 @@ signer_main(int fd, const struct tls_chain *chain, const char *key_file)
 			(void)snprintf(error, sizeof(error), "%s: no private "
 			    "key in it", key_file);
 			reason = error;
-		} else {
-			reason = check_pair(key, chain);
-			if (reason == NULL)
-				reason = check_chain(chain);
-		}
+		} else
+			reason = check_chain(key, chain);
 		freezero(text, TLS_FILE_MAX + 1);
 	}
 	if (reason != NULL) {
