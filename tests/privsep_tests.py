@@ -25,6 +25,23 @@ def root_only_dir(name):
     return d
 
 
+def busy_lock_and_stale_victim(directory, name):
+    """A dotlock alice.lock in directory, held by a live process (this
+    one), and an hour-old empty alice.lock, which the stale rule would
+    break, in a root-only directory called name.  Returns the busy lock's
+    path, the victim's and the victim's status."""
+    busy = os.path.join(directory, 'alice.lock')
+    with open(busy, 'wb') as f:
+        f.write(b'%d\n' % os.getpid())
+    R.chown(busy)
+    victim = os.path.join(root_only_dir(name), 'alice.lock')
+    with open(victim, 'wb'):
+        pass
+    old = time.time() - 3600
+    os.utime(victim, (old, old))
+    return busy, victim, os.stat(victim)
+
+
 # ----------------------------------------------------------------- the monitor and the user's paths
 
 @test('privsep:symlink-swap-during-lock-wait', weight=3)
@@ -45,17 +62,8 @@ def _():
     mbox = os.path.join(real, 'alice')
     env.put_mailbox(f1(), path=mbox)
     before = env.snapshot(mbox)
-    busy = os.path.join(real, 'alice.lock')
-    with open(busy, 'wb') as f:
-        f.write(b'%d\n' % os.getpid())
-    R.chown(busy)
-    victim_dir = root_only_dir('swap')
-    victim = os.path.join(victim_dir, 'alice.lock')
-    with open(victim, 'wb'):
-        pass
-    old = time.time() - 3600
-    os.utime(victim, (old, old))
-    victim_before = os.stat(victim)
+    busy, victim, victim_before = busy_lock_and_stale_victim(real, 'swap')
+    victim_dir = os.path.dirname(victim)
 
     s = env.session(template='%h/Mail/%u')
     s.expect(GREETING)
@@ -102,17 +110,8 @@ def _():
     mbox = os.path.join(mail, 'alice')
     env.put_mailbox(f1(), path=mbox)
     before = env.snapshot(mbox)
-    busy = os.path.join(mail, 'alice.lock')
-    with open(busy, 'wb') as f:
-        f.write(b'%d\n' % os.getpid())
-    R.chown(busy)
-    victim_dir = root_only_dir('recover-swap')
-    victim = os.path.join(victim_dir, 'alice.lock')
-    with open(victim, 'wb'):
-        pass
-    old = time.time() - 3600
-    os.utime(victim, (old, old))
-    victim_before = os.stat(victim)
+    busy, victim, victim_before = busy_lock_and_stale_victim(mail, 'recover-swap')
+    victim_dir = os.path.dirname(victim)
 
     p = subprocess.Popen(Config.wrapper + [Config.pop3d, '--recover', mbox],
                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -833,6 +833,24 @@ def _():
         srv.stop()
 
 
+def slow_tls_client(port, small_segments):
+    """An implicit-TLS client that reads slowly: a 4 KiB receive buffer,
+    and with small_segments a 536-octet MSS, as on a real link (with
+    loopback's 64 KiB segments the server's send buffer would take a whole
+    message at once).  Returns the TLS socket and a reader of it, after the
+    greeting."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    if small_segments:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, 536)
+    s.settimeout(30 * Config.scale)
+    s.connect(('127.0.0.1', port))
+    t = CA.context().wrap_socket(s, server_hostname='localhost')
+    f = t.makefile('rb')
+    expect_eq('greeting', GREETING, f.readline())
+    return t, f
+
+
 @test('tls:relay-pipelined-both-ways', weight=4)
 def _():
     """60,000 commands (480 KB) sent as fast as the server takes them, by a
@@ -849,13 +867,7 @@ def _():
     srv = Server('tls-pipelined', tls_args(extra=['--implicit-tls']), mailbox=mbox)
     count = 60000
     try:
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        s.settimeout(30 * Config.scale)
-        s.connect(('127.0.0.1', srv.port))
-        t = CA.context().wrap_socket(s, server_hostname='localhost')
-        f = t.makefile('rb')
-        expect_eq('greeting', GREETING, f.readline())
+        t, f = slow_tls_client(srv.port, False)
         t.sendall(b'USER alice\r\nPASS secret\r\n')
         expect_eq('USER', b'+OK', f.readline()[:3])
         expect_eq('PASS', b'+OK', f.readline()[:3])
@@ -1970,16 +1982,7 @@ def _():
     msg1 = (b'Subject: big\n\n' + body).replace(b'\n', b'\r\n')
     srv = Server('tls-relay-late', tls_args(extra=['--implicit-tls']), mailbox=mbox)
     try:
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        # A small MSS, as on a real link: with loopback's 64 KiB segments
-        # the server's send buffer would take the whole message at once.
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, 536)
-        s.settimeout(30 * Config.scale)
-        s.connect(('127.0.0.1', srv.port))
-        t = CA.context().wrap_socket(s, server_hostname='localhost')
-        f = t.makefile('rb')
-        expect_eq('greeting', GREETING, f.readline())
+        t, f = slow_tls_client(srv.port, True)
         t.sendall(b'USER alice\r\nPASS secret\r\n')
         expect_eq('USER', b'+OK Send your password.\r\n', f.readline())
         expect_eq('PASS', b'+OK Logged in, 2 messages (%d octets).\r\n' % (len(msg1) + 21), f.readline())
@@ -2058,14 +2061,7 @@ def _():
     mbox = b'From a@b Mon Jan  1 00:00:00 2024\nSubject: big\n\n' + body
     srv = Server('tls-signal-drain', tls_args(extra=['--implicit-tls']), mailbox=mbox)
     try:
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, 536)
-        s.settimeout(30 * Config.scale)
-        s.connect(('127.0.0.1', srv.port))
-        t = CA.context().wrap_socket(s, server_hostname='localhost')
-        f = t.makefile('rb')
-        expect_eq('greeting', GREETING, f.readline())
+        t, f = slow_tls_client(srv.port, True)
         t.sendall(b'USER alice\r\nPASS secret\r\nRETR 1\r\nQUIT\r\n')
         srv.wait_log(rb'logout: rip=127\.0\.0\.1 user=alice retrieved=1 deleted=0 left=1 .*end=quit',
                      'the session\'s end at QUIT')
